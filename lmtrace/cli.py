@@ -1,0 +1,199 @@
+"""The `lmtrace` command: click options in, library calls, a renderer out.
+
+Errors are converted once, in `main`: an `LmtraceError` becomes a one-line
+message and its exit status (2 for input and usage errors), Ctrl-C exits
+130 with a short message, a closed pipe ends output quietly.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from . import __version__
+from .clock import parse_tz
+from .errors import ExitStatus, LmtraceError, UsageError
+from .events import LogKind
+from .load import EventStream, InputSummary, load_events
+from .render import FORMATS, choose
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_MALFORMED_SHOWN = 10
+
+
+class _Exit(click.ClickException):
+    """A library error as click prints it, with our exit status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.exit_code = status
+
+
+def input_options(f: F) -> F:
+    """Options shared by every command that reads logs."""
+    for decorator in reversed(
+        [
+            click.argument("files", nargs=-1, required=True, metavar="FILE..."),
+            click.option(
+                "--kind",
+                type=click.Choice([k.value for k in LogKind]),
+                help="Force the kind of every input instead of detecting it from content.",
+            ),
+            click.option(
+                "--tz",
+                "tz_specs",
+                multiple=True,
+                metavar="[FILE=]ZONE",
+                help="UTC offset (+08:00) or IANA zone (Asia/Shanghai) of the log timestamps, "
+                "for all files or, as FILE=ZONE, for one. Default: inferred per file.",
+            ),
+            click.option(
+                "--strict",
+                is_flag=True,
+                help="Exit with status 1 if any input line was malformed (after reporting all).",
+            ),
+            click.option("-q", "--quiet", is_flag=True, help="No per-file summary or progress on stderr."),
+            click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks."),
+        ]
+    ):
+        f = decorator(f)
+    return f
+
+
+def format_option(default_piped: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="auto",
+        show_default=True,
+        help=f"Output format. auto: rich on a terminal, {default_piped} when piped.",
+    )
+
+
+def parse_tz_specs(specs: tuple[str, ...]) -> dict[str, tzinfo]:
+    out: dict[str, tzinfo] = {}
+    for spec in specs:
+        path, sep, zone = spec.rpartition("=")
+        out[path if sep else "*"] = parse_tz(zone)
+    return out
+
+
+def _stdout_isatty() -> bool:
+    return sys.stdout.isatty()
+
+
+def report_inputs(stream: EventStream, *, quiet: bool, err: TextIO | None = None) -> None:
+    """Per-file counts and every malformed line (up to a limit) on stderr."""
+    err = err or sys.stderr
+    for i in stream.inputs:
+        if not quiet:
+            err.write(_summary_line(i) + "\n")
+        for m in i.malformed[:MAX_MALFORMED_SHOWN]:
+            err.write(f"  {m.source}: malformed: {m.reason}\n")
+        if len(i.malformed) > MAX_MALFORMED_SHOWN:
+            err.write(
+                f"  ... and {len(i.malformed) - MAX_MALFORMED_SHOWN} more malformed lines "
+                "(all are listed in --format json)\n"
+            )
+    for w in stream.warnings:
+        err.write(f"warning: {w}\n")
+
+
+def _summary_line(i: InputSummary) -> str:
+    c = i.lines
+    return (
+        f"{i.path}: {i.kind.value} log, {c.total} lines: {c.parsed} parsed, {c.skipped} skipped, "
+        f"{c.malformed} malformed; {i.events} events; UTC offset {i.clock.label} ({i.clock.how})"
+    )
+
+
+def guarded(f: F) -> F:
+    """Run a command body with the one error boundary."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = bool(kwargs.get("debug"))
+        try:
+            return f(*args, **kwargs)
+        except LmtraceError as e:
+            if debug:
+                raise
+            raise _Exit(str(e), int(e.exit_status)) from e
+        except KeyboardInterrupt:
+            click.echo("lmtrace: interrupted", err=True)
+            sys.exit(int(ExitStatus.CTRL_C))
+        except BrokenPipeError:
+            # the reader went away (`| head`): stop quietly, like grep
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(int(ExitStatus.OK))
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lmtrace")
+def cli() -> None:
+    """Trace Nova live migrations through Ceilometer collector and Zenoss
+    zenpython logs, and say whether Zenoss put each VM on the right host.
+
+    \b
+    Example:
+        lmtrace analyze ceilometer-collector.log zenpython.log
+        lmtrace events samples/collector.log samples/zenpython.log --format jsonl
+    """
+
+
+@cli.command()
+@input_options
+@format_option("jsonl")
+@guarded
+def events(
+    files: tuple[str, ...],
+    kind: str | None,
+    tz_specs: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
+    debug: bool,
+    fmt: str,
+) -> None:
+    """Print every event of the inputs as one stream, in UTC order.
+
+    Reads Ceilometer collector logs (`record_events called` lines) and Zenoss
+    zenpython logs (`Queued event` lines, one line or pretty-printed),
+    plain or .gz/.bz2/.xz, globs and `-` for stdin; detects each file's kind
+    and UTC offset. Per-file line counts and malformed lines go to stderr.
+
+    \b
+    Example:
+        lmtrace events collector.log zenpython.log | jq .host_name
+        lmtrace events 'ceilometer-collector.log*' --tz +08:00 --format csv
+    """
+    from .render.stream import write_events
+
+    stream = load_events(
+        files,
+        kind=LogKind(kind) if kind else None,
+        tz=parse_tz_specs(tz_specs),
+    )
+    report_inputs(stream, quiet=quiet)
+    write_events(stream, choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl"), sys.stdout)
+    sys.stdout.flush()
+    if strict and stream.malformed:
+        raise _Exit(f"{stream.malformed} malformed line(s) (--strict)", int(ExitStatus.FINDING))
+
+
+def main() -> None:
+    try:
+        cli(prog_name="lmtrace")
+    except UsageError as e:  # pragma: no cover - raised inside commands
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(int(ExitStatus.ERROR))

@@ -1,0 +1,168 @@
+"""Bytes in: paths, globs, rotated sets, compressed files and stdin.
+
+Nothing here knows a log format. A file is read as a sequence of `Chunk`s of
+whole lines, so that memory stays bounded however large the file is; a line
+longer than `max_line` bytes is cut to its head and its number is reported in
+`Chunk.truncated`, so that one enormous line cannot blow up memory either.
+"""
+
+from __future__ import annotations
+
+import bz2
+import glob
+import gzip
+import lzma
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from .errors import InputError
+
+__all__ = ["Chunk", "STDIN", "expand_paths", "iter_chunks", "open_input", "peek"]
+
+STDIN = "-"
+CHUNK_SIZE = 8 << 20
+MAX_LINE = 64 << 20
+# what is kept of a cut line: enough to recognise it and say why it is cut
+TRUNCATED_HEAD = 64 << 10
+
+_MAGIC = (
+    (b"\x1f\x8b", gzip.open),
+    (b"BZh", bz2.open),
+    (b"\xfd7zXZ\x00", lzma.open),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Whole lines of one input: `data` ends with a newline unless it is the
+    end of the file. `first_line` is the 1-based number of its first line,
+    `offset` the byte offset of `data[0]` in the decompressed stream."""
+
+    data: bytes
+    first_line: int
+    offset: int
+    truncated: frozenset[int] = field(default=frozenset())
+
+    @property
+    def lines(self) -> int:
+        n = self.data.count(b"\n")
+        if self.data and not self.data.endswith(b"\n"):
+            n += 1
+        return n
+
+
+def expand_paths(patterns: list[str]) -> list[str]:
+    """Paths as given, globs expanded, rotated sets oldest first.
+
+    `collector.log*` matching `collector.log`, `collector.log.1`,
+    `collector.log.2.gz` yields `.2.gz`, `.1`, then the live file: logrotate
+    numbers older files higher. A pattern that matches nothing is an error.
+    """
+    out: list[str] = []
+    for pattern in patterns:
+        if pattern == STDIN or os.path.exists(pattern) or not glob.has_magic(pattern):
+            out.append(pattern)
+            continue
+        matches = [m for m in glob.glob(pattern) if os.path.isfile(m)]
+        if not matches:
+            raise InputError(f"{pattern}: no file matches this pattern")
+        out.extend(sorted(matches, key=_rotation_key))
+    return out
+
+
+_ROTATED = re.compile(r"^(?P<base>.*?)(?:\.(?P<n>\d+))?(?:\.(?:gz|bz2|xz))?$")
+
+
+def _rotation_key(path: str) -> tuple[str, int, str]:
+    m = _ROTATED.match(path)
+    assert m is not None  # the pattern matches any string
+    n = int(m["n"]) if m["n"] else 0
+    # higher rotation number = older = first; the live file (0) last
+    return (m["base"], -n, path)
+
+
+def open_input(path: str) -> BinaryIO:
+    """Open a path (or `-` for stdin) for reading bytes, decompressing
+    gzip, bzip2 and xz by their magic bytes, not their names."""
+    if path == STDIN:
+        raw: BinaryIO = sys.stdin.buffer
+    else:
+        try:
+            raw = open(path, "rb")  # noqa: SIM115 - returned to the caller
+        except FileNotFoundError as e:
+            raise InputError(f"{path}: no such file") from e
+        except IsADirectoryError as e:
+            raise InputError(f"{path}: is a directory, not a log file") from e
+        except OSError as e:
+            raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    head = peek(raw, 6)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            if path == STDIN:
+                return opener(raw, "rb")  # type: ignore[no-any-return,operator]
+            raw.close()  # reopened by name, so that closing it closes the file
+            return opener(path, "rb")  # type: ignore[no-any-return,operator]
+    return raw
+
+
+def peek(stream: BinaryIO, n: int) -> bytes:
+    """The next `n` bytes of a stream without consuming them."""
+    peeker = getattr(stream, "peek", None)
+    if peeker is not None:
+        data: bytes = peeker(n)
+        return data[:n]
+    # stdin pipes are BufferedReaders and have peek; anything else is wrapped
+    raise TypeError("stream cannot peek")  # pragma: no cover
+
+
+def iter_chunks(
+    stream: BinaryIO,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    max_line: int = MAX_LINE,
+    path: str = "",
+) -> Iterator[Chunk]:
+    """Read a stream as chunks of whole lines (see `Chunk`)."""
+    line = 1
+    offset = 0
+    pending = b""
+    skipping = False  # inside a cut line: drop bytes up to its newline
+    while True:
+        try:
+            block = stream.read(chunk_size)
+        except (OSError, EOFError, lzma.LZMAError) as e:
+            raise InputError(f"{path or 'input'}: cannot read: {e}") from e
+        if not block:
+            break
+        if skipping:
+            nl = block.find(b"\n")
+            if nl < 0:
+                offset += len(block)
+                continue
+            offset += nl + 1
+            block = block[nl + 1 :]
+            skipping = False
+        buf = pending + block if pending else block
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            if len(buf) > max_line:
+                # one enormous line: keep its head as a line of its own and
+                # drop the rest up to its newline
+                yield Chunk(buf[:TRUNCATED_HEAD] + b"\n", line, offset, frozenset((line,)))
+                line += 1
+                offset += len(buf)
+                pending = b""
+                skipping = True
+            else:
+                pending = buf
+            continue
+        data, pending = buf[: cut + 1], buf[cut + 1 :]
+        yield Chunk(data, line, offset)
+        line += data.count(b"\n")
+        offset += len(data)
+    if pending:
+        yield Chunk(pending, line, offset)
