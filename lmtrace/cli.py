@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -20,7 +20,9 @@ from . import __version__
 from .clock import parse_tz
 from .errors import ExitStatus, LmtraceError, UsageError
 from .events import LogKind
-from .load import EventStream, InputSummary, load_events
+from .handlers import BUILTIN_MAPS, DEFAULT_MAP
+from .report import Verdict
+from .load import InputSummary, load_events
 from .render import FORMATS, choose
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,12 +92,22 @@ def _stdout_isatty() -> bool:
     return sys.stdout.isatty()
 
 
-def report_inputs(stream: EventStream, *, quiet: bool, err: TextIO | None = None) -> None:
-    """Per-file counts and every malformed line (up to a limit) on stderr."""
-    err = err or sys.stderr
-    for i in stream.inputs:
-        if not quiet:
-            err.write(_summary_line(i) + "\n")
+def report_inputs(
+    inputs: Sequence[InputSummary], warnings: Sequence[str], *, quiet: bool
+) -> None:
+    """Per-file counts (unless quiet), malformed lines and warnings on stderr."""
+    if not quiet:
+        for i in inputs:
+            sys.stderr.write(_summary_line(i) + "\n")
+    _report_malformed(inputs)
+    for w in warnings:
+        sys.stderr.write(f"warning: {w}\n")
+
+
+def _report_malformed(inputs: Sequence[InputSummary]) -> None:
+    """Every malformed line (up to a limit per file) on stderr, always."""
+    err = sys.stderr
+    for i in inputs:
         for m in i.malformed[:MAX_MALFORMED_SHOWN]:
             err.write(f"  {m.source}: malformed: {m.reason}\n")
         if len(i.malformed) > MAX_MALFORMED_SHOWN:
@@ -103,8 +115,6 @@ def report_inputs(stream: EventStream, *, quiet: bool, err: TextIO | None = None
                 f"  ... and {len(i.malformed) - MAX_MALFORMED_SHOWN} more malformed lines "
                 "(all are listed in --format json)\n"
             )
-    for w in stream.warnings:
-        err.write(f"warning: {w}\n")
 
 
 def _summary_line(i: InputSummary) -> str:
@@ -184,11 +194,127 @@ def events(
         kind=LogKind(kind) if kind else None,
         tz=parse_tz_specs(tz_specs),
     )
-    report_inputs(stream, quiet=quiet)
+    report_inputs(stream.inputs, stream.warnings, quiet=quiet)
     write_events(stream, choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl"), sys.stdout)
     sys.stdout.flush()
     if strict and stream.malformed:
         raise _Exit(f"{stream.malformed} malformed line(s) (--strict)", int(ExitStatus.FINDING))
+
+
+def _verdict_list(value: str | None, option: str) -> frozenset[Verdict] | None:
+    if not value:
+        return None
+    out = set()
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            out.add(Verdict(part.lower()))
+        except ValueError:
+            valid = ", ".join(v.value for v in Verdict)
+            raise UsageError(f"{option} {part}: not a verdict; choose from {valid}") from None
+    return frozenset(out)
+
+
+@cli.command()
+@input_options
+@format_option("text")
+@click.option(
+    "--zenpack",
+    type=click.Choice(sorted(BUILTIN_MAPS)),
+    default=DEFAULT_MAP,
+    show_default=True,
+    help="Built-in handler map: which ZenPack's events.py Zenoss runs.",
+)
+@click.option(
+    "--handler-map",
+    "handler_map_path",
+    type=click.Path(dir_okay=False),
+    help="Read the handler map from a ZenPack events.py (read statically, never run) or a TOML "
+    "file of event_type = \"handler\"; replaces --zenpack.",
+)
+@click.option("--since", help="Only migrations after this time: absolute (UTC unless a zone is given) or 90m/2h/3d before the newest event.")
+@click.option("--until", help="Only migrations before this time (same forms as --since).")
+@click.option("--instance", help="Only this instance (id or name).")
+@click.option("--request", help="Only this request id.")
+@click.option("--host", help="Only migrations from or to this host.")
+@click.option("--device", help="Only events of this zenpython device (Zenoss OpenStack endpoint).")
+@click.option("--verdict", "verdicts", help="Only these verdicts, comma-separated (e.g. stale,lost).")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    metavar="VERDICT[,...]",
+    help="Exit with status 1 if any reported migration has one of these verdicts.",
+)
+@guarded
+def analyze(
+    files: tuple[str, ...],
+    kind: str | None,
+    tz_specs: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
+    debug: bool,
+    fmt: str,
+    zenpack: str,
+    handler_map_path: str | None,
+    since: str | None,
+    until: str | None,
+    instance: str | None,
+    request: str | None,
+    host: str | None,
+    device: str | None,
+    verdicts: str | None,
+    fail_on: str | None,
+) -> None:
+    """Judge every live migration in the logs: did Zenoss put the VM on the
+    right host? One verdict per migration (ok, stale, missed, lost, failed,
+    incomplete), with the reason and the fix.
+
+    Give the collector log, the zenpython log, or both. With only the
+    collector log the verdicts say what Zenoss *would* do; with both, what
+    it did.
+
+    \b
+    Example:
+        lmtrace analyze ceilometer-collector.log zenpython.log
+        lmtrace analyze 'collector.log*' zenpython.log --zenpack osi-2.x-pr401
+        lmtrace analyze collector.log --format json --fail-on stale,lost
+    """
+    from .analyze import Filters, analyze as run_analysis, resolve_handler_map
+    from .render.report import write_report
+
+    fail = _verdict_list(fail_on, "--fail-on")
+    filters = Filters(
+        instance=instance,
+        request=request,
+        host=host,
+        verdicts=_verdict_list(verdicts, "--verdict"),
+        device=device,
+    )
+    hmap = resolve_handler_map(zenpack, handler_map_path)
+    report = run_analysis(
+        files,
+        handler_map=hmap,
+        kind=LogKind(kind) if kind else None,
+        tz=parse_tz_specs(tz_specs),
+        filters=filters,
+        since=since,
+        until=until,
+    )
+    report_inputs(report.inputs, report.warnings, quiet=quiet)
+    write_report(report, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
+    sys.stdout.flush()
+    problems = []
+    if strict and any(i.lines.malformed for i in report.inputs):
+        problems.append(f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)")
+    if fail:
+        hit = [m for m in report.migrations if m.verdict in fail]
+        if hit:
+            problems.append(
+                f"{len(hit)} migration(s) with verdict {', '.join(sorted({m.verdict.value for m in hit}))} (--fail-on)"
+            )
+    if problems:
+        raise _Exit("; ".join(problems), int(ExitStatus.FINDING))
 
 
 def main() -> None:

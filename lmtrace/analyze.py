@@ -1,0 +1,241 @@
+"""`analyze`: the whole pipeline in one call, logs in, a `Report` out.
+
+read → parse → load (UTC) → join the two logs → group into migrations →
+judge each (lmtrace.verdict) → filter → summarize. No terminal, no output
+format: renderers take the `Report`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+
+from .correlate import Coverage, Occurrence, coverage_of, group_migrations, join_sightings
+from .errors import UsageError
+from .events import LogKind, Status
+from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
+from .load import EventStream, load_events
+from .phases import classify
+from .report import HandlerMapInfo, MigrationReport, Reached, Report, Summary, Verdict
+from .verdict import judge
+
+__all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Filters:
+    """Which migrations to report. Times are aware UTC; a migration matches
+    `since`/`until` when its span overlaps them."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    instance: str | None = None  # id or display name
+    request: str | None = None
+    host: str | None = None  # source or destination
+    verdicts: frozenset[Verdict] | None = None
+    device: str | None = None
+
+    def matches(self, m: MigrationReport) -> bool:
+        if self.since is not None and m.end < self.since:
+            return False
+        if self.until is not None and m.start > self.until:
+            return False
+        if self.instance is not None and self.instance not in (m.instance_id, m.display_name):
+            return False
+        if self.request is not None and self.request != m.request_id and self.request not in m.attached_requests:
+            return False
+        if self.host is not None and self.host not in (m.source_host, m.destination_host):
+            return False
+        if self.verdicts is not None and m.verdict not in self.verdicts:
+            return False
+        if self.device is not None and m.device != self.device:
+            return False
+        return True
+
+
+_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(text: str, *, newest: datetime | None, option: str = "--since") -> datetime:
+    """An absolute time (dateutil; no zone means UTC) or a relative one
+    (`90m`, `2h`, `3d`) counted back from the newest event of the inputs:
+    forensic logs are old, so "now" is the logs' own now."""
+    m = _RELATIVE.match(text)
+    if m:
+        if newest is None:
+            raise UsageError(f"{option} {text}: relative time, but the inputs hold no event to count back from")
+        return newest - timedelta(**{_UNITS[m[2]]: float(m[1])})
+    from dateutil import parser
+
+    try:
+        dt = parser.parse(text)
+    except (ValueError, OverflowError):
+        raise UsageError(
+            f"{option} {text}: not a time; write e.g. '2017-01-23 06:00', '2017-01-23T06:00+08:00' or 90m"
+        ) from None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def resolve_handler_map(zenpack: str | None = None, path: str | None = None) -> HandlerMap:
+    """A user's map (events.py or TOML) replaces the built-in one entirely."""
+    if path is not None:
+        return load_handler_map(path)
+    return builtin_map(zenpack or DEFAULT_MAP)
+
+
+def analyze(
+    paths: Sequence[str],
+    *,
+    handler_map: HandlerMap | None = None,
+    kind: LogKind | None = None,
+    tz: Mapping[str, tzinfo] | None = None,
+    filters: Filters | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> Report:
+    """Read the logs and judge every live migration in them.
+
+    `since`/`until` are user text (see `parse_when`), resolved against the
+    newest event once the logs are read; `filters` holds the rest.
+    """
+    stream = load_events(paths, kind=kind, tz=tz, on_file=on_file)
+    return analyze_stream(
+        stream, handler_map=handler_map, filters=filters, since=since, until=until
+    )
+
+
+def analyze_stream(
+    stream: EventStream,
+    *,
+    handler_map: HandlerMap | None = None,
+    filters: Filters | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Report:
+    hmap = handler_map or builtin_map(DEFAULT_MAP)
+    filters = filters or Filters()
+    if since is not None or until is not None:
+        newest = max((e.logged_at or e.time for e in stream.events if (e.logged_at or e.time)), default=None)
+        filters = Filters(
+            since=parse_when(since, newest=newest) if since else filters.since,
+            until=parse_when(until, newest=newest, option="--until") if until else filters.until,
+            instance=filters.instance,
+            request=filters.request,
+            host=filters.host,
+            verdicts=filters.verdicts,
+            device=filters.device,
+        )
+
+    zen_inputs = [i for i in stream.inputs if i.kind is LogKind.ZENPYTHON]
+    coverage_by_file: dict[str, Coverage] = {}
+    queued_times: dict[str, list[datetime]] = defaultdict(list)
+    for e in stream.events:
+        if e.source.kind is LogKind.ZENPYTHON and e.status is Status.QUEUED:
+            t = e.logged_at or e.rcvtime
+            if t is not None:
+                queued_times[e.source.path].append(t)
+    for i in zen_inputs:
+        coverage_by_file[i.path] = coverage_of(queued_times.get(i.path, ()))
+    coverage = (
+        coverage_of(t for ts in queued_times.values() for t in ts) if zen_inputs else None
+    )
+
+    occurrences = join_sightings(stream.events)
+    groups = group_migrations(occurrences)
+    context: dict[str | None, list[Occurrence]] = defaultdict(list)
+    for o in occurrences:
+        if o.phase is None and o.instance_id is not None:
+            context[o.instance_id].append(o)
+    for occs in context.values():
+        occs.sort(key=lambda o: o.time)
+
+    migrations = [
+        judge(g, context=context.get(g.instance_id, ()), coverage=coverage, hmap=hmap) for g in groups
+    ]
+    migrations = _mark_overlaps(migrations)
+    shown = tuple(m for m in migrations if filters.matches(m))
+    warnings = list(stream.warnings)
+    for i in zen_inputs:
+        if not queued_times.get(i.path):
+            warnings.append(
+                f"{i.path}: no queued-event line: zenpython debug logging was off (`zenpython debug`), "
+                "so this log covers nothing; verdicts say what Zenoss would do"
+            )
+    return Report(
+        migrations=shown,
+        inputs=stream.inputs,
+        coverage=coverage_by_file,
+        handler_map=HandlerMapInfo(name=hmap.name, source=hmap.source, shape=str(hmap.shape)),
+        summary=_summary(shown, hmap, coverage_by_file),
+        warnings=tuple(warnings),
+    )
+
+
+def _mark_overlaps(migrations: list[MigrationReport]) -> list[MigrationReport]:
+    import dataclasses
+
+    by_instance: dict[str | None, list[int]] = defaultdict(list)
+    for i, m in enumerate(migrations):
+        if m.instance_id is not None:
+            by_instance[m.instance_id].append(i)
+    out = list(migrations)
+    for idxs in by_instance.values():
+        for i in idxs:
+            a = migrations[i]
+            others = tuple(
+                migrations[j].label
+                for j in idxs
+                if j != i and migrations[j].start <= a.end and a.start <= migrations[j].end
+            )
+            if others:
+                out[i] = dataclasses.replace(a, overlaps=others)
+    return out
+
+
+def _summary(
+    migrations: Iterable[MigrationReport], hmap: HandlerMap, coverage: Mapping[str, Coverage]
+) -> Summary:
+    ms = list(migrations)
+    counts = {v.value: 0 for v in Verdict}
+    for m in ms:
+        counts[m.verdict.value] += 1
+    lost_unmapped = sum(
+        1 for m in ms for p in m.phases if p.reached in (Reached.NO, Reached.DISCARDED) and p.handler is None
+    )
+    gaps = sum(len(c.gaps) for c in coverage.values())
+    # the mapping change, where the evidence supports it: a stale or missed
+    # migration whose post.dest.end was seen carrying the destination
+    evidence = [
+        m
+        for m in ms
+        if m.verdict in (Verdict.STALE, Verdict.MISSED)
+        and any(
+            (ph := classify(p.event_type)) is not None
+            and ph.proves_move
+            and p.host_name is not None
+            and p.host_name == m.destination_host
+            for p in m.phases
+        )
+        and not any(f.context for f in m.handlers[-1:])
+    ]
+    notes = []
+    if evidence:
+        notes.append(
+            f"{len(evidence)} migration(s) show post.dest.end carrying the destination while the "
+            f"handler map {hmap.name} acts on another phase"
+        )
+    return Summary(
+        verdicts=counts,
+        migrations=len(ms),
+        lost_unmapped=lost_unmapped,
+        coverage_gaps=gaps,
+        recommended_change=recommended_change(hmap) if evidence else None,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,335 @@
+"""Join the two logs event by event and group events into migrations.
+
+The rules are domain.md's "Verdict rules" (Joining, Migration, Coverage):
+
+- a collector sighting and a zenpython sighting are the same event when the
+  Ceilometer Event id equals Zenoss' `eventKey`; when either side has no id,
+  when type and instance match and the times (collector `generated`,
+  zenpython `rcvtime`) are nearest and within 5 minutes; each sighting is
+  used once;
+- live-migration events of one request_id are one migration; events without
+  a request_id join the same instance's migration whose nearest event is at
+  most 10 minutes away (unless that migration already has this very phase:
+  then a new migration starts); abort and force-complete, separate API calls
+  with their own request id, attach to the instance's migration that is
+  still open or whose last event is at most 10 minutes away;
+- a zenpython log covers the stretches between consecutive queued-event
+  lines at most 10 minutes apart.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from .events import Event, LogKind, Status
+from .phases import PhaseInfo, classify
+
+__all__ = [
+    "Coverage",
+    "Group",
+    "Occurrence",
+    "Stretch",
+    "coverage_of",
+    "group_migrations",
+    "join_sightings",
+]
+
+JOIN_WINDOW = timedelta(minutes=5)
+GROUP_WINDOW = timedelta(minutes=10)
+COVERAGE_GAP = timedelta(minutes=10)
+COVERAGE_MARGIN = timedelta(minutes=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(slots=True, eq=False)
+class Occurrence:
+    """One event as it went through the pipeline: what the collector logged,
+    what zenpython queued, and whether zenpython then dropped it."""
+
+    collector: Event | None = None
+    queued: Event | None = None
+    dropped: Event | None = None  # Status.DISCARDED or Status.DROPPED
+
+    @property
+    def any(self) -> Event:
+        e = self.collector or self.queued or self.dropped
+        assert e is not None
+        return e
+
+    def _first(self, attr: str) -> str | None:
+        for e in (self.collector, self.queued, self.dropped):
+            if e is not None and getattr(e, attr) is not None:
+                return getattr(e, attr)  # type: ignore[no-any-return]
+        return None
+
+    @property
+    def event_type(self) -> str:
+        return self.any.event_type
+
+    @property
+    def event_id(self) -> str | None:
+        return self._first("event_id")
+
+    @property
+    def request_id(self) -> str | None:
+        return self._first("request_id")
+
+    @property
+    def instance_id(self) -> str | None:
+        return self._first("instance_id")
+
+    @property
+    def host_name(self) -> str | None:
+        return self._first("host_name")
+
+    @property
+    def display_name(self) -> str | None:
+        return self._first("display_name")
+
+    @property
+    def device(self) -> str | None:
+        return self._first("device")
+
+    @property
+    def generated(self) -> datetime | None:
+        return self.collector.generated if self.collector is not None else None
+
+    @property
+    def time(self) -> datetime:
+        """A phase's time: its `generated` (collector, UTC); for a phase seen
+        only in zenpython, its `rcvtime`."""
+        if self.collector is not None and self.collector.generated is not None:
+            return self.collector.generated
+        for e in (self.queued, self.dropped):
+            if e is not None and e.rcvtime is not None:
+                return e.rcvtime
+            if e is not None and e.logged_at is not None:
+                return e.logged_at
+        return self.any.logged_at or _EPOCH
+
+    @property
+    def phase(self) -> PhaseInfo | None:
+        return classify(self.event_type)
+
+    def apply_key(self) -> tuple[datetime, int, str, int, int]:
+        """The order Zenoss applies handlers in: zenpython's rcvtime (then
+        log position) when queued; the collector's UTC log time (then
+        position, events of one line keeping their order) otherwise."""
+        if self.queued is not None:
+            q = self.queued
+            return (q.rcvtime or q.logged_at or _EPOCH, 0, q.source.path, q.source.line, q.index)
+        c = self.any
+        return (c.logged_at or c.time or _EPOCH, 1, c.source.path, c.source.line, c.index)
+
+
+def join_sightings(events: Iterable[Event]) -> list[Occurrence]:
+    """Pair collector and zenpython sightings of the same event."""
+    occs: list[Occurrence] = []
+    by_id: dict[str, Occurrence] = {}
+    zen: list[Event] = []
+    for e in events:
+        if e.source.kind is LogKind.COLLECTOR:
+            if e.event_id is not None and e.event_id in by_id:
+                continue  # the same event logged twice (collector and agent logs both given)
+            o = Occurrence(collector=e)
+            occs.append(o)
+            if e.event_id is not None:
+                by_id[e.event_id] = o
+        else:
+            zen.append(e)
+    unmatched: list[Event] = []
+    for e in zen:
+        o = by_id.get(e.event_id) if e.event_id is not None else None
+        if o is None:
+            unmatched.append(e)
+            continue
+        _attach(o, e)
+    # fallback: no id on either side -> type + instance + nearest time (5 min)
+    loose: dict[tuple[str, str | None], list[Occurrence]] = defaultdict(list)
+    for o in occs:
+        if o.collector is not None and (o.event_id is None or not o.queued):
+            loose[(o.event_type, o.instance_id)].append(o)
+    zen_only: dict[str, Occurrence] = {}
+    for e in unmatched:
+        if e.event_id is not None and e.event_id in zen_only:
+            _attach(zen_only[e.event_id], e)
+            continue
+        best = None
+        t = e.rcvtime or e.logged_at
+        if t is not None:
+            for o in loose.get((e.event_type, e.instance_id), ()):
+                if o.event_id is not None and e.event_id is not None:
+                    continue  # both have ids and they differ: not the same event
+                if (o.queued if e.status is Status.QUEUED else o.dropped) is not None:
+                    continue  # each sighting is used once
+                d = abs(o.time - t)
+                if d <= JOIN_WINDOW and (best is None or d < abs(best.time - t)):
+                    best = o
+        if best is None:
+            best = Occurrence()
+            occs.append(best)
+            if e.event_id is not None:
+                zen_only[e.event_id] = best
+        _attach(best, e)
+    return occs
+
+
+def _attach(o: Occurrence, e: Event) -> None:
+    if e.status is Status.QUEUED:
+        if o.queued is None:
+            o.queued = e
+    elif o.dropped is None:
+        o.dropped = e
+
+
+@dataclass(slots=True, eq=False)
+class Group:
+    """The occurrences of one migration (and what joined it)."""
+
+    request_id: str | None
+    instance_id: str | None
+    occurrences: list[Occurrence] = field(default_factory=list)
+    #: request ids of abort/force-complete calls attached to this migration
+    attached_requests: list[str] = field(default_factory=list)
+
+    def add(self, o: Occurrence) -> None:
+        self.occurrences.append(o)
+
+    @property
+    def times(self) -> list[datetime]:
+        return [o.time for o in self.occurrences]
+
+    @property
+    def start(self) -> datetime:
+        return min(self.times)
+
+    @property
+    def end(self) -> datetime:
+        return max(self.times)
+
+    @property
+    def completed(self) -> bool:
+        return any(o.phase is not None and o.phase.is_final for o in self.occurrences)
+
+    def has_type(self, event_type: str) -> bool:
+        return any(o.event_type == event_type for o in self.occurrences)
+
+    def nearest(self, t: datetime) -> timedelta:
+        return min(abs(x - t) for x in self.times)
+
+
+def group_migrations(occurrences: Sequence[Occurrence]) -> list[Group]:
+    """Live-migration occurrences grouped into migrations, oldest first."""
+    lm = sorted((o for o in occurrences if o.phase is not None), key=lambda o: o.time)
+    groups: list[Group] = []
+    by_request: dict[str, Group] = {}
+    by_instance: dict[str | None, list[Group]] = defaultdict(list)
+
+    def new(o: Occurrence, request_id: str | None) -> Group:
+        g = Group(request_id=request_id, instance_id=o.instance_id)
+        groups.append(g)
+        by_instance[o.instance_id].append(g)
+        if request_id is not None:
+            by_request[request_id] = g
+        return g
+
+    # 1. the migration's own calls, by request id
+    for o in lm:
+        ph = o.phase
+        assert ph is not None
+        rid = o.request_id
+        if rid is None or ph.separate_call:
+            continue
+        g = by_request.get(rid) or new(o, rid)
+        g.add(o)
+    # 2. abort / force-complete: their own request id; attach to the open one
+    for o in lm:
+        ph = o.phase
+        assert ph is not None
+        if not ph.separate_call:
+            continue
+        rid = o.request_id
+        if rid is not None and rid in by_request:
+            by_request[rid].add(o)  # a second event of a call already placed
+            continue
+        target = None
+        if o.instance_id is not None:
+            best: tuple[bool, timedelta] | None = None
+            for g in by_instance.get(o.instance_id, ()):
+                is_open = not g.completed and g.start <= o.time
+                near = abs(o.time - g.end) <= GROUP_WINDOW
+                if not (is_open or near):
+                    continue
+                rank = (not is_open, g.nearest(o.time))
+                if best is None or rank < best:
+                    best, target = rank, g
+        if target is None:
+            target = new(o, rid)
+        elif rid is not None and rid not in target.attached_requests and rid != target.request_id:
+            target.attached_requests.append(rid)
+            by_request.setdefault(rid, target)
+        target.add(o)
+    # 3. no request id: the same instance's nearest migration within 10 minutes
+    for o in lm:
+        ph = o.phase
+        assert ph is not None
+        if o.request_id is not None or ph.separate_call:
+            continue
+        target = None
+        for g in by_instance.get(o.instance_id, ()):
+            if g.has_type(o.event_type):
+                continue  # a second final phase (or any repeat): another migration
+            d = g.nearest(o.time)
+            if d <= GROUP_WINDOW and (target is None or d < target.nearest(o.time)):
+                target = g
+        if target is None:
+            target = new(o, None)
+        target.add(o)
+    for g in groups:
+        g.occurrences.sort(key=lambda o: (o.time, o.phase.order if o.phase else (9, 9)))
+    groups.sort(key=lambda g: (g.start, g.request_id or ""))
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """When zenpython's debug log was listening (see the module docstring)."""
+
+    stretches: tuple[Stretch, ...]
+
+    @property
+    def gaps(self) -> tuple[Stretch, ...]:
+        s = self.stretches
+        return tuple(Stretch(a.end, b.start) for a, b in zip(s, s[1:]))
+
+    def covers(self, t: datetime) -> bool:
+        """Inside a stretch, at least one minute before its end."""
+        i = bisect.bisect_right([s.start for s in self.stretches], t) - 1
+        return i >= 0 and t <= self.stretches[i].end - COVERAGE_MARGIN
+
+    def gap_at(self, t: datetime) -> Stretch | None:
+        for g in self.gaps:
+            if g.start <= t <= g.end:
+                return g
+        return None
+
+
+def coverage_of(times: Iterable[datetime]) -> Coverage:
+    ts = sorted(times)
+    stretches: list[Stretch] = []
+    for t in ts:
+        if stretches and t - stretches[-1].end <= COVERAGE_GAP:
+            stretches[-1] = Stretch(stretches[-1].start, t)
+        else:
+            stretches.append(Stretch(t, t))
+    return Coverage(tuple(stretches))

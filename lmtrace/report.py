@@ -1,0 +1,174 @@
+"""What `lmtrace analyze` concludes: typed, finished results for renderers.
+
+Nothing here parses logs or prints; renderers read these records and
+lmtrace.render.fields spells their stable field names.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .correlate import Coverage
+from .load import InputSummary
+from .phases import Side
+
+__all__ = [
+    "CorrectedBy",
+    "Firing",
+    "HandlerMapInfo",
+    "MigrationReport",
+    "Outcome",
+    "PhaseReport",
+    "Reached",
+    "Report",
+    "Sighting",
+    "Summary",
+    "Verdict",
+]
+
+
+class Outcome(str, enum.Enum):
+    COMPLETED = "completed"
+    FAILED = "failed"  # rolled back
+    ABORTED = "aborted"
+    INCOMPLETE = "incomplete"  # logs end or phases missing
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Verdict(str, enum.Enum):
+    """Ordered as the rules are applied (domain.md, "Verdict rules")."""
+
+    FAILED = "failed"
+    INCOMPLETE = "incomplete"
+    LOST = "lost"
+    MISSED = "missed"
+    STALE = "stale"
+    OK = "ok"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Reached(str, enum.Enum):
+    """Did the phase reach Zenoss?"""
+
+    YES = "yes"  # zenpython queued it and did not discard it
+    DISCARDED = "discarded"  # queued, then dropped (queue overflow, transform)
+    NO = "no"  # zenpython was listening (covered) but never queued it
+    WOULD = "would"  # no zenpython log covers it: what Zenoss would have done
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sighting:
+    """Where one log saw an event."""
+
+    path: str
+    line: int
+    at: datetime | None  # the log line's time, UTC (collector: logged; zenpython: queued)
+    local_time: datetime | None = None
+    rcvtime: datetime | None = None  # zenpython only
+    status: str = ""  # recorded / queued / discarded / dropped
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhaseReport:
+    event_type: str
+    phase: str  # short name: post.dest.end, _post.end, ...
+    event_id: str | None
+    side: Side
+    host_name: str | None
+    generated: datetime | None
+    time: datetime
+    collector: Sighting | None
+    zenpython: Sighting | None
+    dropped: Sighting | None
+    reached: Reached
+    handler: str | None
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Firing:
+    """A handler that ran (or would run) and the host it wrote."""
+
+    event_type: str
+    handler: str
+    host: str | None
+    time: datetime  # when Zenoss applied it: rcvtime if queued, else collector log time
+    context: bool  # a non-migration event of the same instance
+    writes_host: bool
+    assumed: bool  # writes_host assumed for a handler the map does not know
+    reached: Reached
+    path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorrectedBy:
+    event_type: str
+    time: datetime
+    host: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationReport:
+    request_id: str | None
+    instance_id: str | None
+    display_name: str | None
+    source_host: str | None
+    destination_host: str | None
+    outcome: Outcome
+    verdict: Verdict
+    reason: str
+    recommendation: str
+    lost_phases: tuple[str, ...]
+    corrected_by: CorrectedBy | None
+    phases: tuple[PhaseReport, ...]
+    handlers: tuple[Firing, ...]
+    first_destination_phase: str | None
+    proof_phase: str | None
+    start: datetime
+    end: datetime
+    would: bool  # no zenpython log covered it: the verdict says what Zenoss *would* do
+    attached_requests: tuple[str, ...] = ()
+    overlaps: tuple[str, ...] = ()  # other migrations of the instance overlapping in time
+    order_sensitive: bool = False
+    device: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.request_id or f"{self.instance_id or '?'}@{self.start:%Y-%m-%dT%H:%M:%S}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandlerMapInfo:
+    name: str
+    source: str
+    shape: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Summary:
+    verdicts: dict[str, int]
+    migrations: int
+    lost_unmapped: int
+    coverage_gaps: int
+    recommended_change: str | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    migrations: tuple[MigrationReport, ...]
+    inputs: tuple[InputSummary, ...]
+    coverage: dict[str, Coverage]  # zenpython path -> its coverage
+    handler_map: HandlerMapInfo
+    summary: Summary
+    warnings: tuple[str, ...] = field(default=())

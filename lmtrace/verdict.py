@@ -1,0 +1,359 @@
+"""Judge one migration: phases, hosts, handler firings, outcome and verdict.
+
+The rules are domain.md's "Verdict rules", applied in order, one function
+each (`RULES`); the first that applies gives the verdict, a one-line reason
+and a recommendation. The verdict describes what happened to the Zenoss
+model; pipeline problems that did not change it (a lost phase no handler
+listens to) are reported beside it, in `lost_phases`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from .correlate import Coverage, Group, Occurrence
+from .events import Event, Status
+from .handlers import HandlerMap
+from .phases import Side, Step
+from .report import (
+    CorrectedBy,
+    Firing,
+    MigrationReport,
+    Outcome,
+    PhaseReport,
+    Reached,
+    Sighting,
+    Verdict,
+)
+
+__all__ = ["RULES", "judge", "reached_of"]
+
+CONTEXT_TAIL = timedelta(minutes=1)
+ORDER_SENSITIVE = timedelta(seconds=1)
+_FIRES = (Reached.YES, Reached.WOULD)
+
+
+def reached_of(o: Occurrence, coverage: Coverage | None) -> Reached:
+    """`coverage` is None when no zenpython log was given at all."""
+    if o.dropped is not None:
+        return Reached.DISCARDED
+    if o.queued is not None:
+        return Reached.YES
+    if coverage is not None and coverage.covers(o.time):
+        return Reached.NO
+    return Reached.WOULD
+
+
+def _sighting(e: Event | None) -> Sighting | None:
+    if e is None:
+        return None
+    return Sighting(
+        path=e.source.path,
+        line=e.source.line,
+        at=e.logged_at,
+        local_time=e.local_time,
+        rcvtime=e.rcvtime,
+        status=e.status.value,
+    )
+
+
+def _firing(o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool) -> Firing | None:
+    handler = hmap.handler_for(o.event_type)
+    if handler is None or reached not in _FIRES:
+        return None
+    e = o.queued if o.queued is not None else o.any
+    return Firing(
+        event_type=o.event_type,
+        handler=handler,
+        host=o.host_name,
+        time=o.apply_key()[0],
+        context=context,
+        writes_host=hmap.writes_host(handler),
+        assumed=hmap.is_assumed(handler),
+        reached=reached,
+        path=e.source.path,
+        line=e.source.line,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Facts:
+    """What the rules look at."""
+
+    outcome: Outcome
+    source: str | None
+    destination: str | None
+    phases: tuple[PhaseReport, ...]
+    firings: tuple[Firing, ...]  # in the order Zenoss applied them
+    lost_mapped: tuple[PhaseReport, ...]
+    would: bool
+
+    @property
+    def writers(self) -> list[Firing]:
+        return [f for f in self.firings if f.writes_host and f.host is not None]
+
+    def verb(self, past: str, cond: str) -> str:
+        return cond if self.would else past
+
+
+Rule = Callable[[Facts], "tuple[Verdict, str, str] | None"]
+
+
+def _where(f: Firing) -> str:
+    kind = "context event " if f.context else ""
+    return f"{f.handler} on {kind}{_short(f.event_type)}"
+
+
+def _short(event_type: str) -> str:
+    for prefix in ("compute.instance.live_migration.", "compute.instance.live.migration.", "compute.instance."):
+        if event_type.startswith(prefix):
+            return event_type[len(prefix) :]
+    return event_type
+
+
+def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
+    if f.outcome not in (Outcome.FAILED, Outcome.ABORTED):
+        return None
+    how = "aborted" if f.outcome is Outcome.ABORTED else "failed and was rolled back"
+    wrong = [w for w in f.writers if f.source is not None and w.host != f.source]
+    if wrong:
+        w = wrong[-1]
+        return (
+            Verdict.FAILED,
+            f"the migration {how}; the VM stays on {f.source}, but {_where(w)} "
+            f"{f.verb('moved', 'would move')} it to {w.host} in Zenoss",
+            f"map {_short(w.event_type)} to no handler: only post.dest.end proves a move",
+        )
+    return (
+        Verdict.FAILED,
+        f"the migration {how}; the VM stays on {f.source or 'its source host'} and no handler "
+        f"{f.verb('moved', 'would move')} it: Zenoss should show {f.source or 'the source'}",
+        "none for Zenoss; look at nova-compute on the source for why the migration failed",
+    )
+
+
+def rule_incomplete(f: Facts) -> tuple[Verdict, str, str] | None:
+    if f.outcome is not Outcome.INCOMPLETE and f.destination is not None:
+        return None
+    wrong = [w for w in f.writers if f.source is not None and w.host != f.source]
+    moved = (
+        f"; {_where(wrong[-1])} {f.verb('already moved', 'would already move')} it to {wrong[-1].host}"
+        if wrong
+        else ""
+    )
+    if f.destination is None:
+        return (
+            Verdict.INCOMPLETE,
+            "no destination-side phase seen: the destination is unknown" + moved,
+            "give the log that covers the whole migration (rotated files, the other controller)",
+        )
+    return (
+        Verdict.INCOMPLETE,
+        f"no final phase (post.dest.end or _post.end) in the logs: still running when the logs end, "
+        f"or its end was not logged; Zenoss should show {f.source or 'the source'} until it completes"
+        + moved,
+        "give logs that run past the migration's end, or check nova-compute for a hung migration",
+    )
+
+
+def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
+    if not f.lost_mapped:
+        return None
+    parts = []
+    overflow = False
+    for p in f.lost_mapped:
+        if p.reached is Reached.DISCARDED:
+            why = "queued, then discarded by zenpython"
+            if p.dropped is not None and p.dropped.status == Status.DISCARDED.value:
+                why += " (queue overflow)"
+                overflow = True
+            elif p.dropped is not None:
+                why += " (dropped by a transform)"
+        else:
+            where = f" at {p.collector.path}:{p.collector.line}" if p.collector else ""
+            why = f"logged by the collector{where} but never queued by zenpython"
+        parts.append(f"{p.phase} (mapped to {p.handler}) {why}")
+    rec = (
+        "raise zenpython's event queue (--maxqueuelen) or find why it backs up"
+        if overflow
+        else "check the AMQP path from the dispatcher to zenpython (queue, exchange, the device's "
+        "datasource) for the time of the loss"
+    )
+    return Verdict.LOST, "; ".join(parts), rec
+
+
+def rule_missed(f: Facts) -> tuple[Verdict, str, str] | None:
+    if f.writers:
+        return None
+    rec = "map compute.instance.live_migration.post.dest.end to instance_update in the ZenPack's events.py"
+    if f.firings:
+        names = ", ".join(sorted({_where(x) for x in f.firings}))
+        return (
+            Verdict.MISSED,
+            f"the migration completed; {names} {f.verb('fired', 'would fire')} but wrote no host: "
+            "Zenoss keeps the old host",
+            rec,
+        )
+    seen = [p.phase for p in f.phases if p.reached in _FIRES]
+    return (
+        Verdict.MISSED,
+        f"the migration completed but no mapped phase {f.verb('reached', 'would reach')} Zenoss "
+        f"({', '.join(seen) or 'none'} did, none mapped to a handler): Zenoss keeps the old host",
+        rec,
+    )
+
+
+def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
+    writers = f.writers
+    if not writers or writers[-1].host == f.destination:
+        return None
+    last = writers[-1]
+    which = "the source" if last.host == f.source else "another host"
+    reason = (
+        f"{_where(last)} {f.verb('wrote', 'would write')} {last.host} ({which}) last, "
+        f"at {last.time:%H:%M:%S.%f}"[:-3]
+        + f": Zenoss {f.verb('shows', 'would show')} the VM on {last.host}, not {f.destination}"
+    )
+    if len(writers) > 1 and last.time - writers[-2].time < ORDER_SENSITIVE:
+        reason += f" (order-sensitive: {_where(writers[-2])} came less than 1 s before)"
+    if last.context:
+        rec = (
+            f"a {_short(last.event_type)} from {last.host} arrived after the migration; "
+            f"Zenoss corrects itself on the next update from {f.destination}"
+        )
+    else:
+        rec = (
+            f"move {last.handler} from {_short(last.event_type)} to post.dest.end in the ZenPack's "
+            "events.py (snippet in the summary)"
+        )
+    return Verdict.STALE, reason, rec
+
+
+def rule_ok(f: Facts) -> tuple[Verdict, str, str] | None:
+    last = f.writers[-1]
+    return (
+        Verdict.OK,
+        f"{_where(last)} {f.verb('wrote', 'would write')} {last.host}, the destination, last",
+        "",
+    )
+
+
+RULES: Sequence[Rule] = (rule_failed, rule_incomplete, rule_lost, rule_missed, rule_stale, rule_ok)
+
+
+def outcome_of(occs: Sequence[Occurrence]) -> Outcome:
+    steps = {o.phase.step for o in occs if o.phase is not None}
+    finals = any(o.phase is not None and o.phase.is_final for o in occs)
+    if Step.ABORT in steps:
+        return Outcome.ABORTED
+    if Step.ROLLBACK in steps or Step.ROLLBACK_DEST in steps:
+        return Outcome.FAILED
+    if finals:
+        return Outcome.COMPLETED
+    return Outcome.INCOMPLETE
+
+
+def judge(
+    group: Group,
+    *,
+    context: Sequence[Occurrence],
+    coverage: Coverage | None,
+    hmap: HandlerMap,
+) -> MigrationReport:
+    """One migration's report. `context` is the instance's non-migration
+    occurrences in time order (compute.instance.update, power, ...)."""
+    occs = group.occurrences
+    phases = []
+    for o in occs:
+        ph = o.phase
+        assert ph is not None
+        r = reached_of(o, coverage)
+        phases.append(
+            PhaseReport(
+                event_type=o.event_type,
+                phase=ph.name,
+                event_id=o.event_id,
+                side=ph.side,
+                host_name=o.host_name,
+                generated=o.generated,
+                time=o.time,
+                collector=_sighting(o.collector),
+                zenpython=_sighting(o.queued),
+                dropped=_sighting(o.dropped),
+                reached=r,
+                handler=hmap.handler_for(o.event_type),
+                request_id=o.request_id,
+            )
+        )
+    dest_phases = [(o, p) for o, p in zip(occs, phases) if p.side is Side.DESTINATION and p.host_name]
+    proof = [(o, p) for o, p in dest_phases if o.phase is not None and o.phase.proves_move]
+    destination = (proof or dest_phases[-1:] or [(None, None)])[-1][1]
+    dest_host = destination.host_name if destination is not None else None
+    source_host = next((p.host_name for p in phases if p.side is Side.SOURCE and p.host_name), None)
+
+    start, end = group.start, group.end
+    firings = [f for o, p in zip(occs, phases) if (f := _firing(o, p.reached, hmap, context=False))]
+    after: list[Firing] = []
+    for o in context:
+        if o.time < start:
+            continue
+        f = _firing(o, reached_of(o, coverage), hmap, context=True)
+        if f is None:
+            continue
+        (firings if o.time <= end + CONTEXT_TAIL else after).append(f)
+    firings.sort(key=lambda f: (f.time, f.path, f.line))
+    after.sort(key=lambda f: (f.time, f.path, f.line))
+
+    outcome = outcome_of(occs)
+    lost = tuple(p for p in phases if p.reached in (Reached.NO, Reached.DISCARDED))
+    facts = Facts(
+        outcome=outcome,
+        source=source_host,
+        destination=dest_host,
+        phases=tuple(phases),
+        firings=tuple(firings),
+        lost_mapped=tuple(p for p in lost if p.handler is not None),
+        would=bool(phases) and all(p.reached is Reached.WOULD for p in phases),
+    )
+    for rule in RULES:
+        got = rule(facts)
+        if got is not None:
+            verdict, reason, rec = got
+            break
+    else:  # pragma: no cover - rule_ok always answers
+        raise AssertionError("no rule applied")
+
+    corrected = None
+    if verdict in (Verdict.STALE, Verdict.MISSED, Verdict.LOST) and dest_host is not None:
+        for f in after:
+            if f.writes_host and f.host is not None:
+                if f.host == dest_host:
+                    corrected = CorrectedBy(event_type=f.event_type, time=f.time, host=f.host)
+                break
+    writers = facts.writers
+    first_dest = next((p.phase for p in phases if dest_host and p.host_name == dest_host), None)
+    return MigrationReport(
+        request_id=group.request_id,
+        instance_id=group.instance_id or next((o.instance_id for o in occs if o.instance_id), None),
+        display_name=next((o.display_name for o in occs if o.display_name), None),
+        source_host=source_host,
+        destination_host=dest_host,
+        outcome=outcome,
+        verdict=verdict,
+        reason=reason,
+        recommendation=rec,
+        lost_phases=tuple(p.phase for p in lost),
+        corrected_by=corrected,
+        phases=tuple(phases),
+        handlers=tuple(firings),
+        first_destination_phase=first_dest,
+        proof_phase=proof[-1][1].phase if proof else None,
+        start=start,
+        end=end,
+        would=facts.would,
+        attached_requests=tuple(group.attached_requests),
+        order_sensitive=len(writers) > 1 and writers[-1].time - writers[-2].time < ORDER_SENSITIVE,
+        device=next((o.device for o in occs if o.device), None),
+    )

@@ -1,0 +1,3 @@
+MAPPERS = {
+    'openstack|compute.instance.update': (instance_id, instance_update_status, extra),
+}

@@ -1,0 +1,4 @@
+MAPPERS = {
+    'compute.instance.update': instance_update,
+    'compute.instance.live_migration._post.end': lambda evt: None,
+}

@@ -1,0 +1,3 @@
+MAPPERS = {
+    'compute.instance.update': (instance_id, instance_update},
+}

@@ -1,0 +1,5 @@
+def instance_update(device, dmd, evt):
+    return []
+
+MAPPERS = {
+    'compute.instance.update': instance_update,
