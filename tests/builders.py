@@ -49,7 +49,7 @@ class Log:
         never saw it; `discarded` adds a queue-overflow line after queueing."""
         self.n += 1
         etype = event_type or LM + suffix
-        eid = f"{self.instance_id}-ev-{self.n}" if event_id is True else event_id
+        eid = f"{self.request_id}-{self.instance_id}-ev-{self.n}" if event_id is True else event_id
         rid = self.request_id if request_id is True else request_id
         gen = T0 + timedelta(seconds=at)
         common = dict(
