@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Regenerate every sample log in samples/ with benchmarks/generate.py and fixed options.
+
+    python samples/make_samples.py            # rewrites samples/ in place
+    python samples/make_samples.py /tmp/s     # writes the same files elsewhere
+
+samples/README.md (written by hand) says what each file holds and what lmtrace should conclude;
+each directory's manifest.json holds the same facts, machine-readable.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.generate import MigrationSpec, Options, generate, parse_offset  # noqa: E402
+
+# the write-up's hosts: ndc27-3205 was the source (it sent _post.end), ndc27-3222 the destination
+SRC, DST = "ndc27-3205", "ndc27-3222"
+
+#: scenario directory -> (options, migrations)
+SCENARIO_DIRS: dict[str, tuple[dict[str, object], list[MigrationSpec]]] = {
+    "ok": ({}, [MigrationSpec("ok", 20, source=SRC, destination=DST, display_name="pdcmtest11")]),
+    "stale": ({}, [MigrationSpec("stale", 20, source=SRC, destination=DST,
+                                 display_name="pdcmtest12")]),
+    "missed": ({}, [MigrationSpec("missed", 20, source=SRC, destination=DST,
+                                  display_name="pdcmtest13")]),
+    "lost": ({}, [MigrationSpec("lost", 20, source=SRC, destination=DST,
+                                display_name="pdcmtest14")]),
+    "discarded": ({}, [MigrationSpec("discarded", 20, source=SRC, destination=DST,
+                                     display_name="pdcmtest15")]),
+    "failed": ({}, [MigrationSpec("failed", 20, source=SRC, destination=DST,
+                                  display_name="pdcmtest16")]),
+    "aborted": ({}, [MigrationSpec("aborted", 20, source=SRC, destination=DST,
+                                   display_name="pdcmtest17")]),
+    "incomplete": ({}, [MigrationSpec("incomplete", 20, source=SRC, destination=DST,
+                                      display_name="pdcmtest18")]),
+    "norequest": ({}, [MigrationSpec("norequest", 20, source=SRC, destination=DST,
+                                     display_name="pdcmtest19")]),
+    "dictform": ({"dict_form_ratio": 1.0},
+                 [MigrationSpec("stale", 20, source=SRC, destination=DST,
+                                display_name="pdcmtest20")]),
+    "rotated": ({}, [MigrationSpec("stale", 20, source=SRC, destination=DST,
+                                   display_name="pdcmtest21"),
+                     MigrationSpec("ok", 260, source=DST, destination="ndc27-3210",
+                                   display_name="pdcmtest22")]),
+}
+
+
+def _main_pair(out: Path) -> None:
+    """The demo pair: five completed migrations, #3 and #4 concurrent, hosts in two zones."""
+    specs = [
+        # the write-up's bug: the handler on _post.end writes the source back; one dict pretty
+        MigrationSpec("stale", 15, source=SRC, destination=DST, display_name="pdcmtest",
+                      pretty=("post.dest.end",), copy_seconds=42),
+        # a destination compute.instance.update after _post.end puts it right
+        MigrationSpec("ok", 160, source="ndc27-3207", destination="ndc27-3211",
+                      display_name="pdcmtest2", copy_seconds=18),
+        # two at once, between the same pair of hosts in opposite directions
+        MigrationSpec("stale", 330, source="ndc27-3211", destination="ndc27-3214",
+                      display_name="pdcmtest3", copy_seconds=35),
+        MigrationSpec("stale", 333.5, source="ndc27-3214", destination="ndc27-3211",
+                      display_name="pdcmtest4", copy_seconds=31),
+        # stale, corrected minutes later by a destination update (corrected_by)
+        MigrationSpec("stale", 560, source=DST, destination=SRC, display_name="pdcmtest5",
+                      corrected=True, copy_seconds=12),
+    ]
+    generate(Options(seed=2017, collector_tz=parse_offset("+08:00"),
+                     zenpython_tz=parse_offset("+01:00"), noise_ratio=0.12,
+                     start="2017-01-23T06:00:00", out=str(out)), specs)
+
+
+def _rotate(d: Path) -> None:
+    """Split collector.log into collector.log.2.gz (oldest), collector.log.1, collector.log."""
+    lines = (d / "collector.log").read_text(encoding="utf-8").splitlines(keepends=True)
+    a, b = len(lines) // 3, 2 * len(lines) // 3
+    parts = [("collector.log.2.gz", lines[:a]), ("collector.log.1", lines[a:b]),
+             ("collector.log", lines[b:])]
+    starts = {"collector.log.2.gz": 0, "collector.log.1": a, "collector.log": b}
+    for name, chunk in parts:
+        data = "".join(chunk).encode("utf-8")
+        if name.endswith(".gz"):
+            (d / name).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        else:
+            (d / name).write_bytes(data)
+    man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    for m in man["migrations"]:
+        for e in m["events"]:
+            n = e["collector_line"]
+            name = "collector.log" if n > b else "collector.log.1" if n > a else \
+                "collector.log.2.gz"
+            e["collector_file"] = name
+            e["collector_file_line"] = n - starts[name]
+    man["files"]["rotated"] = {name: len(chunk) for name, chunk in parts}
+    (d / "manifest.json").write_text(json.dumps(man, indent=1) + "\n", encoding="utf-8")
+
+
+def make(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    _main_pair(out)
+    for seed, (name, (extra, specs)) in enumerate(SCENARIO_DIRS.items(), start=100):
+        d = out / "scenarios" / name
+        opts = Options(seed=seed, collector_tz=parse_offset("+08:00"),
+                       zenpython_tz=parse_offset("+01:00"), start="2017-01-23T09:00:00",
+                       background_max_gap=150.0, out=str(d))
+        for k, v in extra.items():
+            setattr(opts, k, v)
+        generate(opts, specs)
+        if name == "rotated":
+            _rotate(d)
+
+
+if __name__ == "__main__":
+    make(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
+    print(f"samples written to {sys.argv[1] if len(sys.argv) > 1 else HERE}", file=sys.stderr)
