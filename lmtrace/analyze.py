@@ -72,7 +72,7 @@ def parse_when(text: str, *, newest: datetime | None, option: str = "--since") -
     from dateutil import parser
 
     try:
-        dt = parser.parse(text)
+        dt: datetime = parser.parse(text)
     except (ValueError, OverflowError):
         raise UsageError(
             f"{option} {text}: not a time; write e.g. '2017-01-23 06:00', '2017-01-23T06:00+08:00' or 90m"
@@ -122,7 +122,8 @@ def analyze_stream(
     hmap = handler_map or builtin_map(DEFAULT_MAP)
     filters = filters or Filters()
     if since is not None or until is not None:
-        newest = max((e.logged_at or e.time for e in stream.events if (e.logged_at or e.time)), default=None)
+        times = [t for e in stream.events if (t := e.logged_at or e.time) is not None]
+        newest = max(times, default=None)
         filters = Filters(
             since=parse_when(since, newest=newest) if since else filters.since,
             until=parse_when(until, newest=newest, option="--until") if until else filters.until,

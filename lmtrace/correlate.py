@@ -143,11 +143,11 @@ def join_sightings(events: Iterable[Event]) -> list[Occurrence]:
             zen.append(e)
     unmatched: list[Event] = []
     for e in zen:
-        o = by_id.get(e.event_id) if e.event_id is not None else None
-        if o is None:
+        known = by_id.get(e.event_id) if e.event_id is not None else None
+        if known is None:
             unmatched.append(e)
-            continue
-        _attach(o, e)
+        else:
+            _attach(known, e)
     # fallback: no id on either side -> type + instance + nearest time (5 min)
     loose: dict[tuple[str, str | None], list[Occurrence]] = defaultdict(list)
     for o in occs:

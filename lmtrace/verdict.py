@@ -289,8 +289,8 @@ def judge(
         )
     dest_phases = [(o, p) for o, p in zip(occs, phases) if p.side is Side.DESTINATION and p.host_name]
     proof = [(o, p) for o, p in dest_phases if o.phase is not None and o.phase.proves_move]
-    destination = (proof or dest_phases[-1:] or [(None, None)])[-1][1]
-    dest_host = destination.host_name if destination is not None else None
+    # the destination: post.dest.end's host when seen, else the latest destination-side phase's
+    dest_host = (proof or dest_phases)[-1][1].host_name if (proof or dest_phases) else None
     source_host = next((p.host_name for p in phases if p.side is Side.SOURCE and p.host_name), None)
 
     start, end = group.start, group.end
