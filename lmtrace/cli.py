@@ -246,6 +246,13 @@ def _verdict_list(value: str | None, option: str) -> frozenset[Verdict] | None:
     metavar="VERDICT[,...]",
     help="Exit with status 1 if any reported migration has one of these verdicts.",
 )
+@click.option(
+    "--timeline",
+    "with_timeline",
+    is_flag=True,
+    help="After the report, the timeline of every migration whose verdict is not ok "
+    "(as `lmtrace timeline` prints it; json: a `timelines` key; not with jsonl or csv).",
+)
 @guarded
 def analyze(
     files: tuple[str, ...],
@@ -265,6 +272,7 @@ def analyze(
     device: str | None,
     verdicts: str | None,
     fail_on: str | None,
+    with_timeline: bool = False,
 ) -> None:
     """Judge every live migration in the logs: did Zenoss put the VM on the
     right host? One verdict per migration (ok, stale, missed, lost, failed,
@@ -281,8 +289,11 @@ def analyze(
         lmtrace analyze collector.log --format json --fail-on stale,lost
     """
     from .analyze import Filters, analyze as run_analysis, resolve_handler_map
-    from .render.report import write_report
 
+    if with_timeline and fmt in ("jsonl", "csv"):
+        raise click.UsageError(
+            f"--timeline cannot be combined with --format {fmt} (one migration per line); use --format json"
+        )
     fail = _verdict_list(fail_on, "--fail-on")
     filters = Filters(
         instance=instance,
@@ -302,7 +313,20 @@ def analyze(
         until=until,
     )
     report_inputs(report.inputs, report.warnings, quiet=quiet)
-    write_report(report, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
+    from .render.report import write_report
+
+    if with_timeline:
+        from .render.timeline import write_report_with_timelines
+        from .timeline import timelines_not_ok
+
+        write_report_with_timelines(
+            report,
+            timelines_not_ok(report),
+            choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"),
+            sys.stdout,
+        )
+    else:
+        write_report(report, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
     sys.stdout.flush()
     problems = []
     if strict and any(i.lines.malformed for i in report.inputs):
@@ -315,6 +339,87 @@ def analyze(
             )
     if problems:
         raise _Exit("; ".join(problems), int(ExitStatus.FINDING))
+
+
+@cli.command()
+@input_options
+@format_option("text")
+@click.option(
+    "--zenpack",
+    type=click.Choice(sorted(BUILTIN_MAPS)),
+    default=DEFAULT_MAP,
+    show_default=True,
+    help="Built-in handler map: which ZenPack's events.py Zenoss runs.",
+)
+@click.option(
+    "--handler-map",
+    "handler_map_path",
+    type=click.Path(dir_okay=False),
+    help="Read the handler map from a ZenPack events.py (read statically, never run) or a TOML "
+    "file of event_type = \"handler\"; replaces --zenpack.",
+)
+@click.option("--request", help="The migration's request id (or an abort/force-complete request attached to it).")
+@click.option("--instance", help="Every migration of this instance (id or name).")
+@guarded
+def timeline(
+    files: tuple[str, ...],
+    kind: str | None,
+    tz_specs: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
+    debug: bool,
+    fmt: str,
+    zenpack: str,
+    handler_map_path: str | None,
+    request: str | None,
+    instance: str | None,
+) -> None:
+    """One migration, hop by hop, across every log given: each phase as
+    generated, logged by the collector, queued by zenpython and handled
+    (inferred from the handler map), in UTC order, with each line's own
+    local time and file:line, the delay of every hop, hops that never
+    happened, clock-skew suspects and where host_name changes.
+
+    Give --request, --instance or both. Exit status 1 when no migration
+    matches (like grep), 2 for usage and input errors.
+
+    \b
+    Example:
+        lmtrace timeline collector.log zenpython.log --request req-d4c27d06-6329-4ce0-adb5-370b8ca83a22
+        lmtrace timeline 'collector.log*' zenpython.log --instance pdcmtest --format markdown
+    """
+    from .analyze import analyze as run_analysis, resolve_handler_map
+    from .render.timeline import write_timeline
+    from .timeline import timeline_for
+
+    if request is None and instance is None:
+        raise click.UsageError("give --request REQ or --instance ID|NAME (or both)")
+    hmap = resolve_handler_map(zenpack, handler_map_path)
+    report = run_analysis(
+        files,
+        handler_map=hmap,
+        kind=LogKind(kind) if kind else None,
+        tz=parse_tz_specs(tz_specs),
+    )
+    report_inputs(report.inputs, report.warnings, quiet=quiet)
+    found = timeline_for(report, request=request, instance=instance)
+    if not found:
+        asked = " and ".join(
+            f"{opt} {val}" for opt, val in (("--request", request), ("--instance", instance)) if val
+        )
+        n = len(report.migrations)
+        raise _Exit(
+            f"no migration matches {asked}: the logs hold {n} live migration{'s' if n != 1 else ''}"
+            + ("; `lmtrace analyze` with the same files lists them" if n else ""),
+            int(ExitStatus.FINDING),
+        )
+    write_timeline(found, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
+    sys.stdout.flush()
+    if strict and any(i.lines.malformed for i in report.inputs):
+        raise _Exit(
+            f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)",
+            int(ExitStatus.FINDING),
+        )
 
 
 def main() -> None:

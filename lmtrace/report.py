@@ -15,6 +15,7 @@ from .load import InputSummary
 from .phases import Side
 
 __all__ = [
+    "ContextReport",
     "CorrectedBy",
     "Firing",
     "HandlerMapInfo",
@@ -95,6 +96,25 @@ class PhaseReport:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ContextReport:
+    """A non-migration event of the migrating instance (compute.instance.update,
+    power, ...) from the migration's first phase to one minute after its last:
+    where each log saw it, for `lmtrace timeline`. Mapped ones also appear
+    in `MigrationReport.handlers` as context firings."""
+
+    event_type: str
+    event_id: str | None
+    host_name: str | None
+    generated: datetime | None
+    time: datetime
+    collector: Sighting | None
+    zenpython: Sighting | None
+    dropped: Sighting | None
+    reached: Reached
+    handler: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Firing:
     """A handler that ran (or would run) and the host it wrote."""
 
@@ -141,6 +161,8 @@ class MigrationReport:
     overlaps: tuple[str, ...] = ()  # other migrations of the instance overlapping in time
     order_sensitive: bool = False
     device: str | None = None
+    #: the instance's non-migration events inside the migration's window
+    context: tuple[ContextReport, ...] = ()
 
     @property
     def label(self) -> str:

@@ -18,6 +18,7 @@ from .events import Event, Status
 from .handlers import HandlerMap
 from .phases import Side, Step
 from .report import (
+    ContextReport,
     CorrectedBy,
     Firing,
     MigrationReport,
@@ -296,9 +297,12 @@ def judge(
     start, end = group.start, group.end
     firings = [f for o, p in zip(occs, phases) if (f := _firing(o, p.reached, hmap, context=False))]
     after: list[Firing] = []
+    window: list[ContextReport] = []
     for o in context:
         if o.time < start:
             continue
+        if o.time <= end + CONTEXT_TAIL:
+            window.append(_context_report(o, reached_of(o, coverage), hmap))
         f = _firing(o, reached_of(o, coverage), hmap, context=True)
         if f is None:
             continue
@@ -356,4 +360,20 @@ def judge(
         attached_requests=tuple(group.attached_requests),
         order_sensitive=len(writers) > 1 and writers[-1].time - writers[-2].time < ORDER_SENSITIVE,
         device=next((o.device for o in occs if o.device), None),
+        context=tuple(window),
+    )
+
+
+def _context_report(o: Occurrence, reached: Reached, hmap: HandlerMap) -> ContextReport:
+    return ContextReport(
+        event_type=o.event_type,
+        event_id=o.event_id,
+        host_name=o.host_name,
+        generated=o.generated,
+        time=o.time,
+        collector=_sighting(o.collector),
+        zenpython=_sighting(o.queued),
+        dropped=_sighting(o.dropped),
+        reached=reached,
+        handler=hmap.handler_for(o.event_type),
     )

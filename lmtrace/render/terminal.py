@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from ..load import EventStream
+from ..report import MigrationReport, Report
 from .fields import iso
+from .report import (
+    FIRING_HEAD,
+    NO_CHANGE,
+    PHASE_HEAD,
+    FileLabels,
+    change_where,
+    coverage_lines,
+    details,
+    firing_rows,
+    input_line,
+    notices,
+    phase_rows,
+    route,
+    title,
+    verdict_counts,
+)
 
-__all__ = ["console_for", "print_events"]
+if TYPE_CHECKING:
+    from ..timeline import Timeline
+    from .timeline import Row as TimelineRow
+
+__all__ = ["VERDICT_STYLE", "console_for", "print_events", "print_report", "print_timelines"]
+
+# ok green; stale and lost red, missed yellow (the model is wrong);
+# failed magenta, incomplete dim (nothing to fix in the mapping)
+VERDICT_STYLE = {
+    "ok": "bold green",
+    "stale": "bold red",
+    "lost": "bold red",
+    "missed": "bold yellow",
+    "failed": "bold magenta",
+    "incomplete": "dim",
+}
 
 
 def console_for(out: TextIO) -> Console:
@@ -35,3 +70,142 @@ def print_events(stream: EventStream, out: TextIO) -> None:
             e.host_name or "-",
         )
     console.print(table)
+
+
+def _verdict(v: str) -> Text:
+    return Text(v.upper(), style=VERDICT_STYLE.get(v, ""))
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], **kw: object) -> Table:
+    table = Table(expand=False, **kw)  # type: ignore[arg-type]
+    for col in head:
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        # Text cells: log values are never read as rich markup
+        table.add_row(*(Text(c) for c in r))
+    return table
+
+
+def print_report(report: Report, out: TextIO | Console) -> None:
+    """The report for a terminal: inputs, a summary table, one panel per
+    migration, the mapping change and warnings. `out` is a stream or a
+    ready Console (tests pass one with a fixed width)."""
+    console = out if isinstance(out, Console) else console_for(out)
+    files = FileLabels(report.inputs)
+
+    inputs = Table(title="inputs", title_justify="left", expand=False, show_header=False)
+    inputs.add_column("#")
+    inputs.add_column("file", overflow="fold")
+    inputs.add_column("lines and clock", overflow="fold")
+    for i in report.inputs:
+        facts = "\n".join([input_line(i), *coverage_lines(i, report.coverage.get(i.path))])
+        inputs.add_row(f"#{files.number[i.path]}", Text(i.path), Text(facts))
+    console.print(inputs)
+    h = report.handler_map
+    console.print(Text(f"handler map: {h.name} (source: {h.source}; shape: {h.shape})"))
+
+    counts = "  ".join(f"{v} {c}" for v, c in verdict_counts(report))
+    summary = Table(
+        title=f"{report.summary.migrations} live migration(s)",
+        caption=counts,
+        title_justify="left",
+        caption_justify="left",
+        expand=False,
+    )
+    for col in ("migration", "name", "source → destination", "outcome", "verdict"):
+        summary.add_column(col, overflow="fold")
+    for m in report.migrations:
+        summary.add_row(
+            Text(m.label), Text(m.display_name or "?"), Text(route(m, "→")), m.outcome.value, _verdict(m.verdict.value)
+        )
+    console.print(summary)
+    for note in report.summary.notes:
+        console.print(Text(f"note: {note}"))
+
+    for m in report.migrations:
+        console.print(_panel(m, files))
+
+    change = report.summary.recommended_change
+    if change:
+        body = Group(Text(change_where(report)), Text(""), Text(change.rstrip("\n")))
+        console.print(Panel(body, title="recommended mapping change", title_align="left", expand=False))
+    else:
+        console.print(Text(f"recommended mapping change: {NO_CHANGE}"))
+    for w in report.warnings:
+        console.print(Text(f"warning: {w}", style="yellow"))
+
+
+def _panel(m: MigrationReport, files: FileLabels) -> Panel:
+    v = m.verdict.value
+    head = Text.assemble(route(m, "→"), "  ", m.outcome.value, "  verdict: ", _verdict(v))
+    parts: list[RenderableType] = [head]
+    for notice in notices(m):
+        parts.append(Text(f"! {notice}", style="bold"))
+    for label, text in details(m):
+        parts.append(Text.assemble((f"{label}: ", "bold"), text))
+    parts.append(_table(PHASE_HEAD, phase_rows(m, files), title="phases", title_justify="left"))
+    rows = firing_rows(m)
+    if rows:
+        parts.append(
+            _table(FIRING_HEAD, rows, title="handler firings, in the order Zenoss applies them", title_justify="left")
+        )
+    else:
+        parts.append(Text("handler firings: none"))
+    return Panel(
+        Group(*parts),
+        title=Text(title(m)),
+        title_align="left",
+        border_style=VERDICT_STYLE.get(v, "").replace("bold ", "") or "none",
+        expand=False,
+    )
+
+
+def print_timelines(timelines: Sequence[Timeline], out: TextIO, *, heading: str | None = None) -> None:
+    """`lmtrace timeline` on a terminal: a summary and a hop table per
+    migration (rows as lmtrace.render.timeline.rows_of builds them)."""
+    from .timeline import HEAD as TIMELINE_HEAD, rows_of, summary_of
+
+    console = console_for(out)
+    if heading:
+        console.print(Text(heading, style="bold"))
+    for t in timelines:
+        summary = Table.grid(padding=(0, 2))
+        summary.add_column(style="bold")
+        summary.add_column(overflow="fold")
+        for k, v in summary_of(t):
+            style = VERDICT_STYLE.get(t.verdict.value, "") if k == "verdict" and t.verdict else ""
+            summary.add_row(k, Text(v, style=style))
+        table = Table(expand=False, show_lines=False)
+        for col in TIMELINE_HEAD:
+            table.add_column(col, overflow="fold")
+        for r in rows_of(t):
+            cells = [Text(c) for c in r.cells]
+            if r.first:
+                cells[0].stylize("bold")
+                if r.entry.host_changed:
+                    cells[1].stylize("bold magenta")
+                if r.entry.skew:
+                    cells[7].stylize("bold yellow")
+                if r.entry.context:
+                    cells[0].stylize("dim")
+            if r.hop.missing:
+                cells[3].stylize("dim" if r.hop.unknown else "bold red")
+            elif r.hop.inferred:
+                cells[3].stylize("italic")
+            if r.hop.delay is not None and r.hop.delay.total_seconds() < 0:
+                cells[6].stylize("bold yellow")
+            table.add_row(*cells, end_section=_last_hop(r))
+        console.print(
+            Panel(
+                Group(summary, table),
+                title=Text(f"Timeline: {t.title}"),
+                title_align="left",
+                border_style=(VERDICT_STYLE.get(t.verdict.value, "") if t.verdict else "").replace("bold ", "")
+                or "none",
+                expand=False,
+            )
+        )
+
+
+def _last_hop(r: TimelineRow) -> bool:
+    return r.hop is r.entry.hops[-1]

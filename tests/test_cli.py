@@ -1,0 +1,123 @@
+"""The CLI as a user drives it: exit codes, stdout and stderr kept apart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lmtrace import __version__
+from lmtrace.cli import cli
+
+from .conftest import BLOG_COLLECTOR
+
+LINE = (
+    "2017-01-23 14:22:02.771 25667 INFO ceilometer_zenoss.dispatcher.zenoss [-] record_events called "
+    "(events=[<Event: e1, compute.instance.live_migration.post.dest.end, 2017-01-23 06:22:02.761138, "
+    "<Trait: host_name 1 ndc27-3222> <Trait: request_id 1 req-1> <Trait: instance_id 1 i-1>>])\n"
+)
+
+
+def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    p = tmp_path / "collector.log"
+    p.write_text(LINE + "2017-01-23 14:22:03.000 1 INFO other [-] noise\n" + LINE.replace("])\n", "\n"))
+    return p
+
+
+def test_events_piped_is_jsonl_with_counts_on_stderr(log: Path) -> None:
+    r = run("events", str(log))
+    assert r.exit_code == 0
+    (rec,) = [json.loads(x) for x in r.stdout.splitlines()]
+    assert (rec["host_name"], rec["logged_at"], rec["utc_offset"]) == (
+        "ndc27-3222",
+        "2017-01-23T06:22:02.771000Z",
+        "+08:00",
+    )
+    assert f"{log}: collector log, 3 lines: 1 parsed, 1 skipped, 1 malformed; 1 events; UTC offset +08:00 (inferred from 1 event)" in r.stderr
+    assert f"{log}:3: malformed: truncated: the events list does not end with '])'" in r.stderr
+
+
+def test_strict_exits_1_after_printing_everything(log: Path) -> None:
+    r = run("events", str(log), "--strict")
+    assert r.exit_code == 1
+    assert r.stdout.count("\n") == 1
+    assert "Error: 1 malformed line(s) (--strict)" in r.stderr
+
+
+def test_quiet_keeps_malformed_lines(log: Path) -> None:
+    r = run("events", str(log), "-q", "--format", "csv")
+    assert r.exit_code == 0
+    assert "parsed" not in r.stderr and "malformed: truncated" in r.stderr
+    header, row = r.stdout.splitlines()
+    assert header.startswith("logged_at,kind,path,line,status,event_type")
+    assert ",ndc27-3222," in row
+
+
+def test_stdin_and_forced_zone(log: Path) -> None:
+    r = run("events", "-", "--tz", "+01:00", input=LINE)
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["logged_at"] == "2017-01-23T13:22:02.771000Z"
+    assert "UTC offset +01:00 (given)" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["events", "missing.log"], "Error: missing.log: no such file\n"),
+        (["events", "-", "--tz", "Mars/Olympus"], "Error: --tz Mars/Olympus: not an offset or a time zone"),
+        (["analyze", "-", "--fail-on", "weird"], "Error: --fail-on weird: not a verdict; choose from failed, incomplete, lost, missed, stale, ok"),
+        (["analyze", "-", "--zenpack", "osi-9"], "Invalid value for '--zenpack'"),
+    ],
+)
+def test_input_and_usage_errors_exit_2(args: list[str], message: str) -> None:
+    r = run(*args, input="")
+    assert r.exit_code == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_unknown_kind_suggests_kind_option(tmp_path: Path) -> None:
+    p = tmp_path / "what.log"
+    p.write_text("hello\nworld\n")
+    r = run("events", str(p))
+    assert r.exit_code == 2
+    assert "say which with --kind collector or --kind zenpython" in r.stderr
+    assert run("events", str(p), "--kind", "collector").exit_code == 0
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.exit_code == 0 and __version__ in r.stdout
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name, command in cli.commands.items():  # type: ignore[attr-defined]
+        r = run(name, "--help")
+        assert r.exit_code == 0, name
+        assert "Example:" in r.stdout, name
+        readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+        assert f"lmtrace {name}" in readme, f"{name} is not documented in the README"
+
+
+def test_analyze_real_blog_log_fails_on_stale(realdata: Path) -> None:
+    r = run("analyze", str(realdata / BLOG_COLLECTOR), "--format", "json", "--fail-on", "stale")
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    (m,) = doc["migrations"]
+    assert (m["display_name"], m["source_host"], m["destination_host"], m["verdict"]) == (
+        "pdcmtest",
+        "ndc27-3205",
+        "ndc27-3222",
+        "stale",
+    )
+    assert "1 migration(s) with verdict stale (--fail-on)" in r.stderr
+    r = run("analyze", str(realdata / BLOG_COLLECTOR), "--format", "json", "--zenpack", "osi-2.x-pr401", "--fail-on", "stale")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["migrations"][0]["verdict"] == "ok"

@@ -1,0 +1,554 @@
+"""`lmtrace analyze` output: one finished Report in every format.
+
+Reports come from `analyze` on collector logs written here (in the format
+of the write-up's ceilometer-collector.log) and on the real log itself when
+../shared/realdata is present; coverage and discarded events come from
+`analyze_stream` on built events (no zenpython log needed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from lmtrace.analyze import analyze, analyze_stream
+from lmtrace.cli import cli
+from lmtrace.handlers import builtin_map
+from lmtrace.render.fields import MIGRATION_COLUMNS
+from lmtrace.render.report import write_report
+from lmtrace.render.terminal import print_report
+from lmtrace.report import Report
+
+from . import builders
+from .conftest import BLOG_COLLECTOR
+
+UTC = timezone.utc
+LM = "compute.instance.live_migration."
+SRC, DST = "ndc27-3205", "ndc27-3222"
+BLOG_REQ = "req-d4c27d06-6329-4ce0-adb5-370b8ca83a22"
+BLOG_INSTANCE = "87be4b45-e214-4ca3-8f5c-1bd31159f9e4"
+OFFSET = timedelta(hours=8)  # the write-up's hosts ran at UTC+8
+
+
+def collector_line(
+    generated: datetime,
+    event_id: str,
+    event_type: str,
+    *,
+    host: str,
+    request_id: str,
+    instance_id: str,
+    name: str,
+) -> str:
+    """One `record_events called` line as the Zenoss dispatcher logs it
+    (old Ceilometer: Event model reprs), logged 9 ms after `generated`."""
+    local = (generated + OFFSET + timedelta(milliseconds=9)).replace(tzinfo=None)
+    traits = (
+        f"<Trait: service 1 compute> <Trait: display_name 1 {name}> <Trait: instance_id 1 {instance_id}> "
+        f"<Trait: host_name 1 {host}> <Trait: request_id 1 {request_id}>"
+    )
+    gen = generated.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return (
+        f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond // 1000:03d} 25667 INFO ceilometer_zenoss.dispatcher.zenoss "
+        f"[-] record_events called (events=[<Event: {event_id}, {event_type}, {gen}, {traits}>])\n"
+    )
+
+
+T0 = datetime(2017, 1, 23, 6, 22, 2, 584049, tzinfo=UTC)
+
+
+def _two_migrations(tmp_path: Path) -> Path:
+    """`web|1` migrates SRC -> DST (stale under osi-2.x: the handler sits on
+    _post.end); `db-2` fails and is rolled back. Plus noise, a blank line
+    and one truncated line (malformed)."""
+    ok = {"request_id": "req-aaa", "instance_id": "inst-web", "name": "web|1"}
+    bad = {"request_id": "req-bbb", "instance_id": "inst-db", "name": "db-2"}
+    lines = [
+        collector_line(T0, "ev-1", LM + "pre.start", host=DST, **ok),
+        collector_line(T0 + timedelta(seconds=1), "ev-2", LM + "pre.end", host=DST, **ok),
+        "2017-01-23 14:22:30.000 25667 INFO ceilometer.other [-] unrelated noise\n",
+        "\n",
+        collector_line(T0 + timedelta(seconds=30), "ev-3", LM + "post.dest.start", host=DST, **ok),
+        collector_line(T0 + timedelta(seconds=30.2), "ev-4", LM + "post.dest.end", host=DST, **ok),
+        collector_line(T0 + timedelta(seconds=30.25), "ev-5", LM + "_post.end", host=SRC, **ok),
+        collector_line(T0 + timedelta(hours=1), "ev-6", LM + "pre.start", host=DST, **bad),
+        collector_line(
+            T0 + timedelta(hours=1, seconds=5), "ev-7", LM + "_rollback.end", host=SRC, **bad
+        ),
+        collector_line(T0 + timedelta(hours=2), "ev-8", LM + "pre.start", host=DST, **bad).replace(
+            "])\n", "\n"
+        ),
+    ]
+    p = tmp_path / "collector.log"
+    p.write_text("".join(lines))
+    return p
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Report:
+    return analyze([str(_two_migrations(tmp_path))])
+
+
+@pytest.fixture
+def blog(realdata: Path) -> Report:
+    return analyze([str(realdata / BLOG_COLLECTOR)])
+
+
+def render(report: Report, fmt: str) -> str:
+    out = io.StringIO()
+    write_report(report, fmt, out)
+    return out.getvalue()
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed: text wraps long sentences."""
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------------------
+# json: every stable field, with its type
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+VERDICTS = ["failed", "incomplete", "lost", "missed", "stale", "ok"]
+
+
+def _iso(v: Any, nullable: bool = False) -> None:
+    if nullable and v is None:
+        return
+    assert isinstance(v, str) and ISO.match(v), v
+
+
+def _str(v: Any, nullable: bool = False) -> None:
+    assert isinstance(v, str) or (nullable and v is None), v
+
+
+def check_migration(m: dict[str, Any]) -> None:
+    for k in ("request_id", "instance_id", "display_name", "source_host", "destination_host"):
+        _str(m[k], nullable=True)
+    assert m["outcome"] in ("completed", "failed", "aborted", "incomplete")
+    assert m["verdict"] in VERDICTS
+    _str(m["reason"])
+    _str(m["recommendation"])
+    assert isinstance(m["lost_phases"], list) and all(isinstance(x, str) for x in m["lost_phases"])
+    c = m["corrected_by"]
+    assert c is None or (set(c) == {"event_type", "time", "host"} and ISO.match(c["time"]))
+    _str(m["first_destination_phase"], nullable=True)
+    _str(m["proof_phase"], nullable=True)
+    assert isinstance(m["would"], bool) and isinstance(m["order_sensitive"], bool)
+    _iso(m["start"])
+    _iso(m["end"])
+    assert isinstance(m["overlaps"], list) and isinstance(m["attached_requests"], list)
+    _str(m["device"], nullable=True)
+    assert isinstance(m["phases"], list) and m["phases"]
+    for p in m["phases"]:
+        assert set(p) >= {
+            "event_type", "phase", "event_id", "side", "host_name", "generated", "time",
+            "collector", "zenpython", "discarded", "reached", "handler",
+        }  # fmt: skip
+        _str(p["event_type"])
+        _str(p["phase"])
+        _str(p["event_id"], nullable=True)
+        assert p["side"] in ("source", "destination")
+        _str(p["host_name"], nullable=True)
+        _iso(p["generated"], nullable=True)
+        _iso(p["time"])
+        assert p["reached"] in ("yes", "no", "discarded", "would")
+        _str(p["handler"], nullable=True)
+        if p["collector"] is not None:
+            assert set(p["collector"]) == {"path", "line", "logged_at"}
+            assert isinstance(p["collector"]["line"], int)
+            _iso(p["collector"]["logged_at"])
+        if p["zenpython"] is not None:
+            assert set(p["zenpython"]) == {"path", "line", "queued_at", "rcvtime"}
+            _iso(p["zenpython"]["rcvtime"], nullable=True)
+        if p["discarded"] is not None:
+            assert set(p["discarded"]) == {"path", "line", "at", "status"}
+            assert p["discarded"]["status"] in ("discarded", "dropped")
+    for f in m["handlers"]:
+        assert set(f) >= {
+            "event_type",
+            "handler",
+            "host",
+            "time",
+            "context",
+            "writes_host",
+            "assumed",
+            "reached",
+        }
+        _str(f["handler"])
+        _str(f["host"], nullable=True)
+        _iso(f["time"])
+        assert isinstance(f["context"], bool) and isinstance(f["writes_host"], bool)
+        assert isinstance(f["assumed"], bool)
+        assert f["reached"] in ("yes", "would")
+
+
+def check_document(doc: dict[str, Any]) -> None:
+    assert set(doc) == {"migrations", "inputs", "handler_map", "summary", "warnings"}
+    for m in doc["migrations"]:
+        check_migration(m)
+    for i in doc["inputs"]:
+        assert set(i) >= {
+            "path",
+            "kind",
+            "lines",
+            "utc_offset",
+            "offset_source",
+            "offset_samples",
+            "malformed",
+        }
+        assert i["kind"] in ("collector", "zenpython")
+        lines = i["lines"]
+        assert set(lines) == {"total", "parsed", "skipped", "malformed"}
+        assert lines["parsed"] + lines["skipped"] + lines["malformed"] == lines["total"]
+        assert re.match(r"^[+-]\d\d:\d\d$|^[A-Za-z_]+/", i["utc_offset"])
+        assert i["offset_source"] in ("inferred", "given", "assumed")
+        assert ("coverage" in i) == (i["kind"] == "zenpython")
+        if "coverage" in i:
+            for part in ("stretches", "gaps"):
+                for s in i["coverage"][part]:
+                    _iso(s["start"])
+                    _iso(s["end"])
+    assert set(doc["handler_map"]) == {"name", "source", "shape"}
+    s = doc["summary"]
+    assert list(s["verdicts"]) == VERDICTS
+    assert sum(s["verdicts"].values()) == s["migrations"] == len(doc["migrations"])
+    assert isinstance(s["lost_unmapped"], int) and isinstance(s["coverage_gaps"], int)
+    _str(s["recommended_change"], nullable=True)
+    assert isinstance(s["notes"], list)
+    assert isinstance(doc["warnings"], list)
+
+
+def test_json_blog_log(blog: Report) -> None:
+    doc = json.loads(render(blog, "json"))
+    check_document(doc)
+    (m,) = doc["migrations"]
+    assert (m["request_id"], m["instance_id"], m["display_name"]) == (
+        BLOG_REQ,
+        BLOG_INSTANCE,
+        "pdcmtest",
+    )
+    assert (m["source_host"], m["destination_host"], m["outcome"], m["verdict"]) == (
+        SRC,
+        DST,
+        "completed",
+        "stale",
+    )
+    assert m["would"] is True and m["corrected_by"] is None and m["lost_phases"] == []
+    assert (m["first_destination_phase"], m["proof_phase"]) == ("post.dest.start", "post.dest.end")
+    assert [
+        (p["phase"], p["side"], p["host_name"], p["reached"], p["handler"]) for p in m["phases"]
+    ] == [
+        ("post.dest.start", "destination", DST, "would", None),
+        ("post.dest.end", "destination", DST, "would", None),
+        ("_post.end", "source", SRC, "would", "instance_update"),
+    ]
+    first = m["phases"][0]
+    assert first["event_id"] == "3538a01c-ab8d-4e64-b0ff-6e8fe270e06a"
+    assert first["generated"] == first["time"] == "2017-01-23T06:22:02.584049Z"
+    assert first["collector"]["line"] == 2
+    assert first["collector"]["logged_at"] == "2017-01-23T06:22:02.593000Z"
+    assert first["zenpython"] is None and first["discarded"] is None
+    (f,) = m["handlers"]
+    assert (f["phase"], f["handler"], f["host"], f["context"], f["time"]) == (
+        "_post.end",
+        "instance_update",
+        SRC,
+        False,
+        "2017-01-23T06:22:02.782000Z",
+    )
+    (i,) = doc["inputs"]
+    assert (i["kind"], i["utc_offset"], i["offset_source"], i["offset_samples"]) == (
+        "collector",
+        "+08:00",
+        "inferred",
+        3,
+    )
+    assert i["lines"] == {"total": 6, "parsed": 3, "skipped": 3, "malformed": 0}
+    assert doc["handler_map"] == {"name": "osi-2.x", "source": "builtin", "shape": "osi-2.x-dict"}
+    assert doc["summary"]["verdicts"]["stale"] == 1
+    assert (
+        "'openstack|compute.instance.live_migration.post.dest.end': (instance_id, instance_update),"
+        in (doc["summary"]["recommended_change"])
+    )
+
+
+def test_json_two_migrations(two: Report) -> None:
+    doc = json.loads(render(two, "json"))
+    check_document(doc)
+    web, db = doc["migrations"]
+    assert (web["display_name"], web["verdict"], web["source_host"], web["destination_host"]) == (
+        "web|1",
+        "stale",
+        SRC,
+        DST,
+    )
+    assert (db["display_name"], db["outcome"], db["verdict"], db["proof_phase"]) == (
+        "db-2",
+        "failed",
+        "failed",
+        None,
+    )
+    assert doc["summary"]["verdicts"] == {
+        "failed": 1,
+        "incomplete": 0,
+        "lost": 0,
+        "missed": 0,
+        "stale": 1,
+        "ok": 0,
+    }
+    (i,) = doc["inputs"]
+    assert i["lines"] == {"total": 10, "parsed": 7, "skipped": 2, "malformed": 1}
+    assert [m["line"] for m in i["malformed"]] == [10]
+
+
+def test_json_under_the_fixed_map(two: Report, tmp_path: Path) -> None:
+    report = analyze([str(_two_migrations(tmp_path))], handler_map=builtin_map("osi-2.x-pr401"))
+    doc = json.loads(render(report, "json"))
+    assert [m["verdict"] for m in doc["migrations"]] == ["ok", "failed"]
+    assert doc["summary"]["recommended_change"] is None
+    assert doc["handler_map"]["name"] == "osi-2.x-pr401"
+    assert "none: no stale or missed migration" in render(report, "text")
+
+
+# ---------------------------------------------------------------------------
+# coverage, discarded and context events (built events: no zenpython parser needed)
+
+
+@pytest.fixture
+def piped() -> Report:
+    a = builders.completed(builders.Log("req-a", "inst-a", "vm-a")).heartbeat(-300, 400)
+    a.context("compute.instance.update", DST, 200)  # after the migration: corrects the model
+    b = builders.Log("req-b", "inst-b", "vm-b")
+    b.phase("pre.start", DST, 1500).phase("post.dest.end", DST, 1501, discarded=True)
+    b.phase("_post.end", SRC, 1502, queued=None).heartbeat(1400, 1800)  # a gap before it
+    return analyze_stream(builders.stream(a, b))
+
+
+def test_json_coverage_discarded_and_corrected(piped: Report) -> None:
+    doc = json.loads(render(piped, "json"))
+    check_document(doc)
+    zen = doc["inputs"][1]
+    assert zen["kind"] == "zenpython"
+    assert zen["coverage"]["stretches"][0]["start"] == "2017-01-23T06:15:00.000000Z"
+    assert len(zen["coverage"]["gaps"]) == 1 == doc["summary"]["coverage_gaps"]
+    a, b = doc["migrations"]
+    assert (a["verdict"], a["would"]) == ("stale", False)
+    assert a["corrected_by"] == {
+        "event_type": "compute.instance.update",
+        "time": "2017-01-23T06:23:20.200000Z",
+        "host": DST,
+    }
+    assert a["phases"][0]["zenpython"]["rcvtime"] == "2017-01-23T06:20:00.200000Z"
+    assert b["verdict"] == "lost" and b["lost_phases"] == ["post.dest.end", "_post.end"]
+    dropped = b["phases"][1]
+    assert (dropped["reached"], dropped["discarded"]["status"]) == ("discarded", "discarded")
+    assert doc["summary"]["lost_unmapped"] == 1
+    text = render(piped, "text")
+    assert "gap: 2017-01-23 06:26:00.000 .. 2017-01-23 06:43:20.000 UTC (17 min 20 s)" in text
+    assert (
+        "corrected by:" in text
+        and "compute.instance.update at 2017-01-23 06:23:20.200 UTC wrote ndc27-3222" in flat(text)
+    )
+    assert "discarded zenpython.log:" in text
+    assert "WOULD" not in text
+
+
+# ---------------------------------------------------------------------------
+# jsonl and csv: one migration per line or row
+
+
+def test_jsonl_is_json_migrations(two: Report) -> None:
+    lines = render(two, "jsonl").splitlines()
+    assert [json.loads(x) for x in lines] == json.loads(render(two, "json"))["migrations"]
+    assert len(lines) == 2
+
+
+def test_csv_rows(two: Report) -> None:
+    rows = list(csv.reader(io.StringIO(render(two, "csv"))))
+    assert rows[0] == list(MIGRATION_COLUMNS)
+    assert rows[0][:17] == [
+        "request_id", "instance_id", "display_name", "source_host", "destination_host", "outcome", "verdict",
+        "reason", "recommendation", "lost_phases", "corrected_by_host", "corrected_by_time", "start", "end",
+        "would", "first_destination_phase", "proof_phase",
+    ]  # fmt: skip
+    assert len(rows) == 3
+    web = dict(zip(rows[0], rows[1]))
+    assert (web["display_name"], web["verdict"], web["would"], web["corrected_by_host"]) == (
+        "web|1",
+        "stale",
+        "true",
+        "",
+    )
+    assert web["start"] == "2017-01-23T06:22:02.584049Z"
+
+
+def test_csv_joins_lost_phases(piped: Report) -> None:
+    rows = list(csv.DictReader(io.StringIO(render(piped, "csv"))))
+    assert [r["lost_phases"] for r in rows] == ["", "post.dest.end;_post.end"]
+    assert rows[0]["corrected_by_host"] == DST
+    assert rows[0]["corrected_by_time"] == "2017-01-23T06:23:20.200000Z"
+
+
+# ---------------------------------------------------------------------------
+# text and markdown
+
+
+def test_text_blog_log(blog: Report) -> None:
+    text = render(blog, "text")
+    assert f"MIGRATION {BLOG_REQ} pdcmtest ({BLOG_INSTANCE})" in text
+    assert f"  {SRC} -> {DST}  completed  VERDICT: STALE" in text
+    assert "no zenpython log covers this migration: this is what Zenoss WOULD do" in text
+    assert flat(blog.migrations[0].reason) in flat(text)
+    assert flat(blog.migrations[0].recommendation) in flat(text)
+    assert "first carried by post.dest.start; the move is proven by post.dest.end" in text
+    assert (
+        "collector, 6 lines: 3 parsed, 3 skipped, 0 malformed; UTC offset +08:00 (inferred from 3 events)"
+        in text
+    )
+    assert "osi-2.x (source: builtin; shape: osi-2.x-dict)" in text
+    assert "verdicts:   failed 0  incomplete 0  lost 0  missed 0  stale 1  ok 0" in text
+    phase_rows = [x.split() for x in text.splitlines() if x.startswith("    06:22:02.")]
+    assert phase_rows == [
+        ["06:22:02.584", "post.dest.start", "destination", DST, "#1:2", "-", "would", "-"],
+        ["06:22:02.761", "post.dest.end", "destination", DST, "#1:4", "-", "would", "-"],
+        ["06:22:02.776", "_post.end", "source", SRC, "#1:6", "-", "would", "instance_update"],
+        ["06:22:02.782", "_post.end", "instance_update", SRC, "no"],
+    ]
+    _, _, tail = text.partition("RECOMMENDED MAPPING CHANGE\n")
+    assert (
+        "    'openstack|compute.instance.live_migration.post.dest.end': (instance_id, instance_update),\n"
+        in tail
+    )
+    assert (
+        "    'openstack|compute.instance.live_migration._post.end': (instance_id, None),\n" in tail
+    )
+    assert tail.endswith("WARNINGS\n  none\n")
+    assert max(len(x) for x in text.splitlines()) < 120
+    assert "\x1b" not in text
+
+
+def test_text_two_migrations(two: Report) -> None:
+    text = render(two, "text")
+    assert "MIGRATION req-aaa web|1 (inst-web)" in text and "VERDICT: STALE" in text
+    assert "MIGRATION req-bbb db-2 (inst-db)" in text
+    assert f"  {SRC} -> {DST}  failed  VERDICT: FAILED" in text
+    assert "no post.dest.end seen: nothing proves the move" in text
+    assert "collector.log:1" in text  # a short file name is shown as itself
+    assert "collector, 10 lines: 7 parsed, 2 skipped, 1 malformed" in text
+
+
+def test_text_empty(tmp_path: Path) -> None:
+    p = tmp_path / "quiet.log"
+    p.write_text("2017-01-23 14:22:30.000 25667 INFO ceilometer.other [-] nothing here\n")
+    report = analyze([str(p)])
+    assert "No live migration in the inputs" in render(report, "text")
+    assert json.loads(render(report, "json"))["migrations"] == []
+    assert render(report, "jsonl") == ""
+    assert render(report, "csv").splitlines() == [",".join(MIGRATION_COLUMNS)]
+    assert "No live migration in the inputs" in render(report, "markdown")
+
+
+def _md_tables(md: str) -> list[list[str]]:
+    tables: list[list[str]] = []
+    current: list[str] = []
+    for line in md.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def _cells(row: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", row)) - 1
+
+
+def test_markdown_blog_log(blog: Report) -> None:
+    md = render(blog, "markdown")
+    assert f"## Migration `{BLOG_REQ}` pdcmtest (`{BLOG_INSTANCE}`)" in md
+    assert f"`{SRC}` → `{DST}` · completed · **VERDICT: STALE**" in md
+    assert "Zenoss would show the VM on ndc27-3205, not ndc27-3222" in md
+    assert "> **No zenpython log covers this migration: this is what Zenoss WOULD do.**" in md
+    assert (
+        "| 06:22:02.776 | `_post.end` | source | `ndc27-3205` | `#1:6` | - | would | `instance_update` |"
+        in md
+    )
+    fence = md.split("```python\n", 1)[1].split("```", 1)[0]
+    assert (
+        "    'openstack|compute.instance.live_migration.post.dest.end': (instance_id, instance_update),\n"
+        in fence
+    )
+    tables = _md_tables(md)
+    assert len(tables) == 4  # inputs, verdict counts, phases, firings
+    for t in tables:
+        assert len({_cells(r) for r in t}) == 1, t
+        assert re.fullmatch(r"\|(---\|)+", t[1])
+
+
+def test_markdown_escapes_pipes(two: Report) -> None:
+    md = render(two, "markdown")
+    assert "## Migration `req-aaa` web\\|1 (`inst-web`)" in md
+    for t in _md_tables(md):
+        assert len({_cells(r) for r in t}) == 1, t
+    assert "\\_post.end" in md  # free text: _ escaped, shown as written
+
+
+# ---------------------------------------------------------------------------
+# rich
+
+COLOUR = re.compile(r"\x1b\[[0-9;]*(3[0-9]|9[0-7])[0-9;]*m")
+
+
+def test_rich_blog_log(blog: Report) -> None:
+    console = Console(file=io.StringIO(), no_color=True, width=120)
+    print_report(blog, console)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "STALE" in out and SRC in out and DST in out and "pdcmtest" in out
+    assert "no zenpython log covers this migration: this is what Zenoss WOULD do" in out
+    assert "(instance_id, instance_update)" in out
+    assert "\x1b" not in out
+    assert max(len(x) for x in out.splitlines()) <= 120
+
+
+def test_rich_no_color_on_a_terminal(two: Report, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = Console(file=io.StringIO(), force_terminal=True, width=120)
+    print_report(two, coloured)
+    assert COLOUR.search(coloured.file.getvalue())  # type: ignore[attr-defined]
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = Console(file=io.StringIO(), force_terminal=True, width=120)
+    print_report(two, plain)
+    out = plain.file.getvalue()  # type: ignore[attr-defined]
+    assert "STALE" in out and "FAILED" in out and SRC in out and DST in out
+    assert not COLOUR.search(out)
+
+
+def test_rich_through_write_report(two: Report, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = render(two, "rich")
+    assert "STALE" in out and "web|1" in out and "\x1b" not in out
+
+
+# ---------------------------------------------------------------------------
+# the command
+
+
+def test_cli_analyze_json_and_text(tmp_path: Path) -> None:
+    log = _two_migrations(tmp_path)
+    r = CliRunner().invoke(cli, ["analyze", str(log), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert [m["verdict"] for m in json.loads(r.stdout)["migrations"]] == ["stale", "failed"]
+    r = CliRunner().invoke(cli, ["analyze", str(log)])  # piped: text
+    assert r.exit_code == 0
+    assert r.stdout.startswith("lmtrace analyze: 2 live migrations\n")

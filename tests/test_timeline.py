@@ -1,0 +1,439 @@
+"""`lmtrace timeline`: one migration, hop by hop, across every log given.
+
+Rule tests build events directly (tests/builders.py); file tests write small
+logs in the exact real formats (../shared/realdata) into tmp_path, in
+different UTC offsets, and read them back through the CLI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import io
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lmtrace.analyze import analyze, analyze_stream
+from lmtrace.cli import cli
+from lmtrace.handlers import builtin_map
+from lmtrace.render.timeline import format_delay, write_timeline
+from lmtrace.report import Reached, Verdict
+from lmtrace.timeline import SKEW_TOLERANCE, HopName, Timeline, TimelineEntry, timeline_for
+
+from .builders import DST, LM, SRC, T0, Log, completed, stream
+from .conftest import SAMPLES
+
+UTC = timezone.utc
+HAS_ZENPYTHON_PARSER = importlib.util.find_spec("lmtrace.parse.zenpython") is not None
+needs_zenpython_parser = pytest.mark.skipif(
+    not HAS_ZENPYTHON_PARSER, reason="lmtrace.parse.zenpython has not landed yet"
+)
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args))
+
+
+def one(log: Log, *, zenpack: str = "osi-2.x", zenpython: bool = True) -> Timeline:
+    report = analyze_stream(stream(log, zenpython=zenpython), handler_map=builtin_map(zenpack))
+    (t,) = timeline_for(report, request=log.request_id)
+    return t
+
+
+def entry(t: Timeline, phase: str) -> TimelineEntry:
+    (e,) = [e for e in t.entries if e.phase == phase]
+    return e
+
+
+def hop(e: TimelineEntry, name: str):  # type: ignore[no-untyped-def]
+    (h,) = [h for h in e.hops if h.name is HopName(name)]
+    return h
+
+
+# --- rules, on events built directly ------------------------------------------
+
+
+def test_hops_of_a_queued_phase_and_the_inferred_handler() -> None:
+    t = one(completed(Log()))
+    e = entry(t, "_post.end")
+    assert [h.name.value for h in e.hops] == ["generated", "collector", "zenpython", "handler"]
+    gen, col, zen, handler = e.hops
+    assert gen.at == T0 + timedelta(seconds=31.25) and gen.delay is None
+    assert col.delay == timedelta(milliseconds=9)
+    assert zen.delay == timedelta(milliseconds=191)  # queued 200 ms after generated
+    # no log records a handler run: inferred, at the queue time, no delay
+    assert (handler.at, handler.delay, handler.inferred, handler.missing) == (zen.at, None, True, False)
+    assert "instance_update" in handler.note and f"writes host {SRC}" in handler.note
+    # an unmapped phase: the handler hop never happened
+    pre = hop(entry(t, "pre.start"), "handler")
+    assert pre.missing and not pre.unknown and pre.note == "mapped to no handler"
+
+
+def test_entries_in_generated_order_with_host_changes_marked() -> None:
+    t = one(completed(Log()))
+    assert [e.phase for e in t.entries] == [
+        "pre.start",
+        "pre.end",
+        "_post.start",
+        "post.dest.start",
+        "post.dest.end",
+        "_post.end",
+    ]
+    changed = [(e.phase, e.previous_host) for e in t.entries if e.host_changed]
+    assert changed == [("_post.start", DST), ("post.dest.start", SRC), ("_post.end", DST)]
+    assert t.verdict is Verdict.STALE and t.source_host == SRC and t.destination_host == DST
+
+
+def test_pre_ocata_order_follows_generated_not_the_logs() -> None:
+    # _post.end generated (and logged) before post.dest.end: order by generated
+    log = Log().phase("pre.end", DST, 0).phase("_post.end", SRC, 30).phase("post.dest.end", DST, 30.05)
+    t = one(log)
+    assert [e.phase for e in t.entries] == ["pre.end", "_post.end", "post.dest.end"]
+
+
+def test_a_phase_never_queued_is_a_missing_hop() -> None:
+    log = Log().heartbeat(-60, 300)  # zenpython's log covers the migration
+    log.phase("pre.start", DST, 0).phase("post.dest.end", DST, 30).phase("_post.end", SRC, 31, queued=None)
+    t = one(log)
+    assert t.verdict is Verdict.LOST
+    e = entry(t, "_post.end")
+    assert e.reached is Reached.NO
+    zen = hop(e, "zenpython")
+    assert (zen.missing, zen.unknown, zen.at) == (True, False, None)
+    assert "never queued" in zen.note
+    h = hop(e, "handler")
+    assert h.missing and h.note == "instance_update never ran: the event was never queued"
+
+
+def test_without_zenpython_the_hop_is_unknown_and_the_handler_would_run() -> None:
+    t = one(completed(Log()), zenpython=False)
+    e = entry(t, "_post.end")
+    zen = hop(e, "zenpython")
+    assert (zen.missing, zen.unknown, zen.note) == (True, True, "no zenpython log given")
+    h = hop(e, "handler")
+    assert h.inferred and h.at == hop(e, "collector").at and "would run" in h.note
+
+
+def test_discarded_hop_and_the_handler_that_never_ran() -> None:
+    log = Log().heartbeat(-60, 300)
+    log.phase("pre.start", DST, 0).phase("post.dest.end", DST, 30).phase("_post.end", SRC, 31, discarded=True)
+    e = entry(one(log), "_post.end")
+    assert [h.name.value for h in e.hops] == ["generated", "collector", "zenpython", "discarded", "handler"]
+    d = hop(e, "discarded")
+    assert d.delay == timedelta(seconds=1) and d.note == "queue overflow: never reached Zenoss"
+    assert hop(e, "handler").note == "instance_update never ran: the event was discarded by zenpython"
+
+
+def test_queued_before_generated_is_a_skew_suspect() -> None:
+    log = Log().phase("pre.start", DST, 0).phase("post.dest.end", DST, 30, delay=-3.0)
+    t = one(log)
+    e = entry(t, "post.dest.end")
+    assert e.skew
+    assert e.skew_note is not None and e.skew_note.startswith(
+        f"queued by zenpython 3.000 s before it was generated on {DST}"
+    )
+    assert hop(e, "zenpython").delay == timedelta(seconds=-3.009)
+    assert not entry(t, "pre.start").skew
+    assert any("clock-skew suspect" in n for n in t.notes)
+
+
+def test_small_negative_delay_is_shown_but_not_flagged() -> None:
+    below = -(SKEW_TOLERANCE.total_seconds() - 0.2)
+    e = entry(one(Log().phase("post.dest.end", DST, 0, delay=below)), "post.dest.end")
+    assert not e.skew
+    d = hop(e, "zenpython").delay
+    assert d is not None and d < timedelta(0)
+    assert format_delay(d) == "-309 ms"
+
+
+def test_context_events_join_the_story() -> None:
+    log = completed(Log()).context("compute.instance.update", DST, 31.24)
+    t = one(log)
+    e = entry(t, "update")
+    assert e.context and e.side is None and e.handler == "instance_update_status"
+    assert [x.phase for x in t.entries][-3:] == ["post.dest.end", "update", "_post.end"]
+
+
+def test_instance_selects_every_migration_of_it() -> None:
+    a = completed(Log(request_id="req-a"))
+    b = Log(request_id="req-b")
+    b.events.extend(
+        dataclasses.replace(
+            ev,
+            generated=ev.generated + timedelta(hours=1) if ev.generated else None,
+            rcvtime=ev.rcvtime + timedelta(hours=1) if ev.rcvtime else None,
+            logged_at=ev.logged_at + timedelta(hours=1) if ev.logged_at else None,
+            request_id="req-b",
+            event_id=f"b-{ev.event_id}",
+        )
+        for ev in a.events
+    )
+    report = analyze_stream(stream(a, b))
+    assert [t.request_id for t in timeline_for(report, instance="vm1")] == ["req-a", "req-b"]
+    assert [t.request_id for t in timeline_for(report, instance="inst-1", request="req-b")] == ["req-b"]
+    assert timeline_for(report, request="req-zzz") == []
+
+
+def test_format_delay() -> None:
+    assert [format_delay(timedelta(seconds=s)) for s in (0.011, 1.2044, -3.2, 125.3)] == [
+        "+11 ms",
+        "+1.204 s",
+        "-3.200 s",
+        "+125.300 s",
+    ]
+    assert format_delay(None) == ""
+
+
+# --- real formats, files in different offsets -----------------------------------------
+
+
+def collector_line(local: str, eid: str, etype: str, generated: str, host: str, req: str = "req-1") -> str:
+    """A `record_events called` line as the Zenoss dispatcher logs it (oslo.log)."""
+    return (
+        f"{local} 25667 INFO ceilometer_zenoss.dispatcher.zenoss [-] record_events called (events=[<Event: "
+        f"{eid}, {etype}, {generated}, <Trait: state_description 1 migrating> <Trait: service 1 compute> "
+        f"<Trait: display_name 1 pdcmtest> <Trait: instance_id 1 i-1> <Trait: host_name 1 {host}> "
+        f"<Trait: request_id 1 {req}>>])\n"
+    )
+
+
+def zenpython_line(local: str, eid: str, etype: str, rcvtime: float, host: str, req: str = "req-1", inst: str = "i-1") -> str:
+    """A `Queued event` line as zenpython logs it at debug level (Python 2 dict repr)."""
+    return (
+        f"{local} DEBUG zen.zenpython: Queued event (total of 1) {{u'trait_display_name': u'pdcmtest', "
+        f"u'trait_request_id': u'{req}', 'eventClassKey': u'openstack|{etype}', u'trait_service': u'compute', "
+        f"'agent': 'zenpython', u'trait_host_name': u'{host}', 'rcvtime': {rcvtime!r}, 'device': 'OpenStack', "
+        f"'severity': 2, u'trait_instance_id': u'{inst}', 'summary': u'OpenStackInfrastructure: {etype}', "
+        f"'eventKey': u'{eid}'}}\n"
+    )
+
+
+def _local(utc: datetime, hours: int, sep: str = ".") -> str:
+    t = (utc + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return t[:-4] + sep + t[-3:]
+
+
+G = datetime(2017, 1, 23, 6, 22, 2, 584049, tzinfo=UTC)
+# phase, host, seconds after G, which collector file
+PLAN = [
+    ("pre.start", DST, -60.0, "a"),
+    ("pre.end", DST, -58.0, "b"),
+    ("_post.start", SRC, -0.3, "a"),
+    ("post.dest.start", DST, 0.0, "b"),
+    ("post.dest.end", DST, 0.177089, "b"),
+    ("_post.end", SRC, 0.192616, "a"),
+]
+
+
+@pytest.fixture
+def two_controllers(tmp_path: Path) -> tuple[Path, Path]:
+    """One migration's events split between two collectors (two controllers
+    consuming the same notification queue): controller a logs at +08:00,
+    controller b at -05:00. By local time, b's lines all come 13 hours
+    before a's; only UTC puts them in order."""
+    a, b = tmp_path / "ctl-a.log", tmp_path / "ctl-b.log"
+    lines: dict[str, list[str]] = {"a": [], "b": []}
+    for n, (ph, host, s, where) in enumerate(PLAN):
+        gen = G + timedelta(seconds=s)
+        logged = gen + timedelta(milliseconds=9)
+        hours = 8 if where == "a" else -5
+        lines[where].append(
+            collector_line(_local(logged, hours), f"ev-{n}", LM + ph, gen.strftime("%Y-%m-%d %H:%M:%S.%f"), host)
+        )
+    a.write_text("".join(lines["a"]))
+    b.write_text("".join(lines["b"]))
+    return a, b
+
+
+def test_collectors_in_different_offsets_merge_in_utc_order(two_controllers: tuple[Path, Path]) -> None:
+    a, b = two_controllers
+    report = analyze([str(b), str(a)])
+    (t,) = timeline_for(report, request="req-1")
+    assert [e.phase for e in t.entries] == [p for p, *_ in PLAN]
+    assert {i.path: i.utc_offset for i in t.inputs} == {str(a): "+08:00", str(b): "-05:00"}
+    for e, (ph, _host, s, where) in zip(t.entries, PLAN):
+        col = hop(e, "collector")
+        assert col.path == str(a if where == "a" else b)
+        assert col.at is not None and col.delay is not None
+        assert timedelta(milliseconds=8) <= col.delay <= timedelta(milliseconds=10)
+        assert col.local_time == (col.at + timedelta(hours=8 if where == "a" else -5)).replace(tzinfo=None)
+
+
+def test_text_output_across_offsets(two_controllers: tuple[Path, Path]) -> None:
+    a, b = two_controllers
+    r = run("timeline", str(a), str(b), "--request", "req-1")
+    assert r.exit_code == 0, r.stderr
+    out = r.stdout
+    assert out.startswith(f"Timeline: pdcmtest: {SRC} -> {DST} (req-1)\n")
+    assert f"{a} +08:00 (inferred from 3 events)" in out and f"{b} -05:00 (inferred from 3 events)" in out
+    # the collector line of post.dest.start: UTC, the line's own local time, file:line, delay
+    row = next(x for x in out.splitlines() if f"{b}:2 " in x)
+    assert row.split() == [
+        "collector", "2017-01-23", "06:22:02.593", "2017-01-23", "01:22:02.593", f"{b}:2", "+9", "ms"
+    ]
+    assert f"-> {SRC}" in out and f"host_name changes from {DST}" in out
+    assert r.stderr.count("collector log") == 2  # the per-file summaries go to stderr
+
+
+@needs_zenpython_parser
+def test_collector_plus_zenpython_in_different_offsets(tmp_path: Path) -> None:
+    """Collector at +08:00, zenpython at +01:00: the same instant is 7 hours
+    apart in local time. _post.start was never queued although zenpython
+    was listening (a missing hop); post.dest.end's rcvtime reads 2 s before
+    it was generated (a clock-skew suspect)."""
+    col, zen = tmp_path / "collector.log", tmp_path / "zenpython.log"
+    c_lines, z_lines = [], []
+    for n, (ph, host, s, _where) in enumerate(PLAN):
+        gen = G + timedelta(seconds=s)
+        c_lines.append(
+            collector_line(
+                _local(gen + timedelta(milliseconds=9), 8), f"ev-{n}", LM + ph, gen.strftime("%Y-%m-%d %H:%M:%S.%f"), host
+            )
+        )
+        if ph == "_post.start":
+            continue
+        rcv = gen + timedelta(seconds=-2.0 if ph == "post.dest.end" else 0.3)
+        z_lines.append(zenpython_line(_local(rcv, 1, ","), f"ev-{n}", LM + ph, rcv.timestamp(), host))
+    # another instance's event two minutes later: zenpython's log covers the migration
+    later = G + timedelta(minutes=2)
+    z_lines.append(zenpython_line(_local(later, 1, ","), "hb", "compute.instance.exists", later.timestamp(), "x", "req-x", "i-x"))
+    col.write_text("".join(c_lines))
+    zen.write_text("".join(sorted(z_lines)))
+    r = run("timeline", str(zen), str(col), "--instance", "pdcmtest", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    (t,) = json.loads(r.stdout)["timelines"]
+    assert {i["path"]: i["utc_offset"] for i in t["inputs"]} == {str(zen): "+01:00", str(col): "+08:00"}
+    assert [e["phase"] for e in t["entries"]] == [p for p, *_ in PLAN]
+    by = {e["phase"]: e for e in t["entries"]}
+    q = next(h for h in by["pre.end"]["hops"] if h["hop"] == "zenpython")
+    assert q["at"].startswith("2017-01-23T06:21:04.88")
+    assert q["local_time"].startswith("2017-01-23T07:21:04.88") and q["path"] == str(zen)
+    missing = next(h for h in by["_post.start"]["hops"] if h["hop"] == "zenpython")
+    assert (missing["missing"], missing["unknown"], missing["at"]) == (True, False, None)
+    assert by["post.dest.end"]["skew"] and "before it was generated" in by["post.dest.end"]["skew_note"]
+    assert not by["post.dest.start"]["skew"]
+
+
+# --- markdown, json, CLI --------------------------------------------------------
+
+
+def _cells(row: str) -> int:
+    return row.replace("\\|", "").count("|")
+
+
+def test_markdown_tables_are_well_formed() -> None:
+    log = Log().heartbeat(-60, 300)
+    log.phase("pre.start", DST, 0).phase("post.dest.end", DST, 30, delay=-3.0).phase("_post.end", SRC, 31, queued=None)
+    log.context("compute.instance.update", "ndc|pipe", 31.1)
+    buf = io.StringIO()
+    write_timeline([one(log)], "markdown", buf)
+    md = buf.getvalue()
+    lines = md.splitlines()
+    assert lines[0].startswith("### Timeline: vm1: ")
+    table = [x for x in lines if x.startswith("|")]
+    head, rule, *rows = table
+    assert rule == "|" + "|".join(["---"] * 8) + "|"
+    assert all(_cells(r) == _cells(head) == 9 for r in rows)
+    # a table is one block: no blank line inside it
+    start = lines.index(head)
+    assert all(x.startswith("|") for x in lines[start : start + len(table)])
+    assert "ndc\\|pipe" in md and "**SKEW**:" in md and "*never*" in md and f"**&rarr; {SRC}**" in md
+
+
+def test_cli_needs_request_or_instance(two_controllers: tuple[Path, Path]) -> None:
+    r = run("timeline", str(two_controllers[0]))
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert "Error: give --request REQ or --instance ID|NAME (or both)" in r.stderr
+
+
+def test_cli_no_match_exits_1_with_a_message(two_controllers: tuple[Path, Path]) -> None:
+    r = run("timeline", *map(str, two_controllers), "--request", "req-nope", "-q")
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert r.stderr == (
+        "Error: no migration matches --request req-nope: the logs hold 1 live migration; "
+        "`lmtrace analyze` with the same files lists them\n"
+    )
+
+
+def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
+    r = run("timeline", str(tmp_path / "nope.log"), "--request", "r")
+    assert r.exit_code == 2 and r.stdout == ""
+
+
+def test_cli_formats(two_controllers: tuple[Path, Path]) -> None:
+    files = [str(p) for p in two_controllers]
+    j = run("timeline", *files, "--request", "req-1", "--format", "json", "-q")
+    assert j.exit_code == 0 and j.stderr == ""
+    (t,) = json.loads(j.stdout)["timelines"]
+    assert t["request_id"] == "req-1" and t["verdict"] == "stale" and t["handler_map"] == "osi-2.x"
+    first = t["entries"][0]["hops"][1]
+    assert set(first) >= {"hop", "at", "local_time", "path", "line", "delay_seconds", "missing", "inferred"}
+    assert first["delay_seconds"] == pytest.approx(0.009, abs=0.001)
+    jl = run("timeline", *files, "--instance", "i-1", "--format", "jsonl", "-q")
+    assert [json.loads(x)["request_id"] for x in jl.stdout.splitlines()] == ["req-1"]
+    c = run("timeline", *files, "--instance", "pdcmtest", "--format", "csv", "-q")
+    head, *rows = c.stdout.splitlines()
+    assert head.startswith("request_id,instance_id,phase,event_type") and len(rows) == 6 * 4
+    rich = run("timeline", *files, "--request", "req-1", "--format", "rich", "-q")
+    assert rich.exit_code == 0 and "Timeline: pdcmtest" in rich.stdout and "post.dest.end" in rich.stdout
+
+
+def test_analyze_timeline_appends_non_ok_timelines(two_controllers: tuple[Path, Path]) -> None:
+    files = [str(p) for p in two_controllers]
+    r = run("analyze", *files, "--timeline", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert "Timelines of the 1 migration(s) whose verdict is not ok" in r.stdout
+    assert r.stdout.index("Timelines of the") < r.stdout.index("Timeline: pdcmtest")
+    j = run("analyze", *files, "--timeline", "--format", "json", "-q")
+    doc = json.loads(j.stdout)
+    assert [t["request_id"] for t in doc["timelines"]] == ["req-1"] and "migrations" in doc
+    ok = run("analyze", *files, "--timeline", "--zenpack", "osi-2.x-pr401", "--format", "markdown", "-q")
+    assert "## Timelines of the 0 migration(s) whose verdict is not ok" in ok.stdout
+    bad = run("analyze", *files, "--timeline", "--format", "jsonl")
+    assert bad.exit_code == 2 and "--timeline cannot be combined with --format jsonl" in bad.stderr
+
+
+def test_timeline_has_help() -> None:
+    r = run("timeline", "--help")
+    assert r.exit_code == 0 and "--request" in r.stdout and "--instance" in r.stdout
+
+
+# --- the shipped samples ------------------------------------------------------------
+
+
+def test_samples_collector_only() -> None:
+    report = analyze([str(SAMPLES / "collector.log")])
+    (t,) = timeline_for(report, instance="pdcmtest")
+    assert t.inputs[0].utc_offset == "+08:00"
+    assert t.entries[0].phase == "pre.start"
+    assert all(hop(e, "zenpython").unknown for e in t.entries)
+
+
+@needs_zenpython_parser
+def test_samples_pair() -> None:
+    report = analyze([str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")])
+    (t,) = timeline_for(report, instance="pdcmtest")
+    assert {i.utc_offset for i in t.inputs} == {"+08:00", "+01:00"}
+    assert t.verdict is Verdict.STALE
+    for e in t.entries:
+        col, zen = hop(e, "collector"), hop(e, "zenpython")
+        assert not zen.missing and zen.at is not None and col.at is not None
+        # zenpython's local time is 7 hours behind the collector's for the same instant
+        assert zen.local_time is not None and zen.at - col.at < timedelta(seconds=1)
+        assert not e.skew
+
+
+@needs_zenpython_parser
+def test_sample_lost_scenario_shows_the_missing_hop() -> None:
+    d = SAMPLES / "scenarios" / "lost"
+    manifest = json.loads((d / "manifest.json").read_text())
+    report = analyze([str(d / f) for f in manifest["files"]])
+    (t,) = timeline_for(report)
+    never = [e.phase for e in t.entries if hop(e, "zenpython").missing and not hop(e, "zenpython").unknown]
+    assert never and t.verdict is Verdict.LOST
