@@ -464,8 +464,11 @@ def _expect(m: _Migration, hmap: dict[str, str]) -> dict[str, object]:
                       "context": e.kind == "context"} for e in firings],
         "lost_phases": [{"event_type": e.etype, "reached": "no" if e.status == "never"
                          else "discarded", "mapped": e.etype in hmap} for e in lost],
+        # the first host-writing event after the window, when it puts a wrong model right
         "corrected_by": ({"event_type": after[0].etype, "time": _iso(after[0].gen),
-                          "host": after[0].host} if after else None),
+                          "host": after[0].host}
+                         if after and after[0].host == m.dst
+                         and verdict in ("stale", "missed", "lost") else None),
         # domain.md: the last two host-writing firings less than one second apart
         "order_sensitive": len(firings) >= 2 and firings[-1].rcv - firings[-2].rcv < 1_000_000,
     }

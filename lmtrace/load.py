@@ -7,15 +7,17 @@ clock (lmtrace.clock), move its log times to UTC and merge all events.
 
 from __future__ import annotations
 
-import dataclasses
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from .clock import FileClock, given_clock, infer_clock, tz_for
 from .events import Event, LineCounts, LogKind, Malformed
-from .parse import ParsedFile, parse_file
-from .read import expand_paths
+from .parallel import scan_files
+from .parse.rows import LOCAL_TIME, Row, build_events, row_time
+from .progress import OnProgress, Progress
+from .read import STDIN, expand_paths
 
 __all__ = ["EventStream", "InputSummary", "load_events", "sort_key"]
 
@@ -67,49 +69,98 @@ def load_events(
     tz: Mapping[str, tzinfo] | None = None,
     full: bool = True,
     on_file: Callable[[str], None] | None = None,
+    jobs: int | None = 1,
+    on_progress: OnProgress | None = None,
 ) -> EventStream:
     """Parse every input (paths, globs, rotated sets, `-`) into one stream.
 
     `tz` maps a path (or `*` for all) to a zone that overrides inference.
+    `full=False` reads only the fields the analysis needs (`Event.traits`
+    stays empty). `jobs` processes scan large inputs (None: every core;
+    the result is the same for any number). `on_progress` is called as
+    bytes are read (see lmtrace.progress).
     Raises InputError for a missing, unreadable or unrecognisable file.
     """
     given = dict(tz or {})
     inputs: list[InputSummary] = []
     events: list[Event] = []
-    for path in expand_paths(list(paths)):
+    expanded = expand_paths(list(paths))
+    total = 0
+    for p in expanded:
+        try:
+            total += os.path.getsize(p) if p != STDIN else 0
+        except OSError:
+            pass  # reported when it is opened
+    state = {"read": 0}
+    report = None
+    if on_progress is not None:
+        report = on_progress
+
+        def on_bytes(n: int) -> None:
+            state["read"] += n
+            report(  # type: ignore[misc]
+                Progress(
+                    bytes_read=state["read"],
+                    bytes_total=total,
+                    events=len(events),
+                    files_done=len(inputs),
+                    files_total=len(expanded),
+                )
+            )
+
+    for scanned in scan_files(
+        expanded, kind=kind, full=full, jobs=jobs, on_bytes=on_bytes if report else None
+    ):
+        path = scanned.path
         if on_file is not None:
             on_file(path)
-        parsed = parse_file(path, kind=kind, full=full)
-        clock = _clock_for(parsed, tz_for(path, given))
-        events.extend(_to_utc(parsed.events, clock))
+        clock = _clock_for(scanned.rows, tz_for(path, given))
+        events.extend(build_events(scanned.kind, path, scanned.rows, to_utc=_to_utc(clock)))
         inputs.append(
             InputSummary(
                 path=path,
-                kind=parsed.kind,
-                lines=parsed.lines,
+                kind=scanned.kind,
+                lines=scanned.lines,
                 clock=clock,
-                events=len(parsed.events),
-                malformed=parsed.malformed,
+                events=len(scanned.rows),
+                malformed=scanned.malformed,
             )
         )
     events.sort(key=sort_key)
+    if report is not None:
+        report(
+            Progress(
+                bytes_read=state["read"],
+                bytes_total=total,
+                events=len(events),
+                files_done=len(inputs),
+                files_total=len(expanded),
+                stage="analyzing",
+            )
+        )
     return EventStream(inputs=tuple(inputs), events=tuple(events))
 
 
-def _clock_for(parsed: ParsedFile, forced: tzinfo | None) -> FileClock:
+def _clock_for(rows: Sequence[Row], forced: tzinfo | None) -> FileClock:
     if forced is not None:
         return given_clock(forced)
-    return infer_clock(
-        (e.local_time, e.time)
-        for e in parsed.events
-        if e.local_time is not None and e.time is not None
-    )
+    pairs = []
+    for r in rows:
+        local = r[LOCAL_TIME]
+        utc = row_time(r)
+        if local is not None and utc is not None:
+            pairs.append((local, utc))
+    return infer_clock(pairs)
 
 
-def _to_utc(events: Sequence[Event], clock: FileClock) -> list[Event]:
-    replace = dataclasses.replace
-    to_utc = clock.to_utc
-    return [
-        replace(e, logged_at=to_utc(e.local_time)) if e.local_time is not None else e
-        for e in events
-    ]
+def _to_utc(clock: FileClock) -> Callable[[datetime], datetime]:
+    if not isinstance(clock.tz, timezone):
+        return clock.to_utc  # a zone: its offset depends on the time (DST)
+    off = clock.tz.utcoffset(None)
+    # a fixed offset: one subtraction (what astimezone would do)
+    utc = timezone.utc
+
+    def fixed(local: datetime, off: timedelta = off) -> datetime:
+        return (local - off).replace(tzinfo=utc)
+
+    return fixed

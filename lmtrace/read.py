@@ -124,10 +124,13 @@ def iter_chunks(
     chunk_size: int = CHUNK_SIZE,
     max_line: int = MAX_LINE,
     path: str = "",
+    first_line: int = 1,
+    offset: int = 0,
 ) -> Iterator[Chunk]:
-    """Read a stream as chunks of whole lines (see `Chunk`)."""
-    line = 1
-    offset = 0
+    """Read a stream as chunks of whole lines (see `Chunk`). `first_line`
+    and `offset` number a stream that starts inside a file (a worker's
+    range: see lmtrace.parallel)."""
+    line = first_line
     pending = b""
     skipping = False  # inside a cut line: drop bytes up to its newline
     while True:

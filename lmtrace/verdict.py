@@ -227,7 +227,7 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
     else:
         rec = (
             f"move {last.handler} from {_short(last.event_type)} to post.dest.end in the ZenPack's "
-            "events.py (snippet in the summary)"
+            "events.py (see the recommended mapping change)"
         )
     return Verdict.STALE, reason, rec
 

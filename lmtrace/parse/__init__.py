@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..events import Event, LineCounts, LogKind, Malformed
 from ..read import Chunk, iter_chunks, open_input
 
-__all__ = ["ParsedFile", "Scanner", "make_scanner", "parse_chunks", "parse_file", "sniff"]
+__all__ = ["ParsedFile", "Scanner", "make_scanner", "parse_chunks", "parse_file", "sniff", "sniff_kind"]
 
 
 class Scanner(Protocol):
@@ -107,17 +107,7 @@ def parse_file(path: str, *, kind: LogKind | None = None, full: bool = True) -> 
         chunks = iter_chunks(stream, path=path)
         first = next(chunks, None)
         if kind is None:
-            head = first.data[:SNIFF_BYTES] if first is not None else b""
-            kind = sniff(head)
-            if kind is None:
-                if first is None:
-                    kind = LogKind.COLLECTOR  # empty: nothing to misread
-                else:
-                    raise InputError(
-                        f"{path}: cannot tell whether this is a ceilometer collector log or a "
-                        "zenpython log (no record_events or Queued event line near the top); "
-                        "say which with --kind collector or --kind zenpython"
-                    )
+            kind = sniff_kind(path, first)
         scanner = make_scanner(kind, path, full=full)
         events: list[Event] = []
         malformed: list[Malformed] = []
@@ -134,6 +124,22 @@ def parse_file(path: str, *, kind: LogKind | None = None, full: bool = True) -> 
     counts = LineCounts(total=total, parsed=scanner.parsed_lines, malformed=scanner.malformed_lines)
     return ParsedFile(
         path=path, kind=kind, events=tuple(events), malformed=tuple(malformed), lines=counts
+    )
+
+
+def sniff_kind(path: str, first: Chunk | None) -> LogKind:
+    """The kind of a file whose first chunk is `first` (None: empty).
+    Raises an `InputError` that suggests `--kind` when it cannot be told."""
+    head = first.data[:SNIFF_BYTES] if first is not None else b""
+    kind = sniff(head)
+    if kind is not None:
+        return kind
+    if first is None:
+        return LogKind.COLLECTOR  # empty: nothing to misread
+    raise InputError(
+        f"{path}: cannot tell whether this is a ceilometer collector log or a "
+        "zenpython log (no record_events or Queued event line near the top); "
+        "say which with --kind collector or --kind zenpython"
     )
 
 

@@ -36,10 +36,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType, TraitValue
 from ..read import Chunk
+from .rows import Row, row_event
 
 __all__ = ["CollectorScanner", "parse_generated"]
 
@@ -51,8 +53,13 @@ _EVENT_HEAD = re.compile(
     r"<Event: (?P<id>[^,<>\s]+), (?P<type>[^,<>\s]+), (?P<gen>[^,<>]*?), "
 )
 _HOT = ("request_id", "instance_id", "host_name", "display_name", "state")
-_HOT_KEYS = tuple((name, f"<Trait: {name} ") for name in _HOT)
+# (name, key at the start, key after a separator, len(key))
+_HOT_KEYS = tuple(
+    (name, f"<Trait: {name} ", f"> <Trait: {name} ", len(f"<Trait: {name} ")) for name in _HOT
+)
 _TRAIT_SEP = "> <Trait: "
+_HOT_FINDS = tuple(k[1:] for k in _HOT_KEYS)
+_RECORDED = Status.RECORDED
 EXCERPT = 120
 
 
@@ -86,17 +93,33 @@ class CollectorScanner:
         self.full = full
         self.parsed_lines = 0
         self.malformed_lines = 0
+        # one str object per distinct type/host/...: less memory, and
+        # pickle sends a repeated object once
+        self._intern: Callable[[str, str], str] = {}.setdefault
 
     def finish(self) -> list[Event | Malformed]:
         return []
 
+    def finish_rows(self) -> list[Row | Malformed]:
+        return []
+
     def feed(self, chunk: Chunk) -> list[Event | Malformed]:
+        return [
+            r if isinstance(r, Malformed) else row_event(LogKind.COLLECTOR, self.path, r)
+            for r in self.feed_rows(chunk)
+        ]
+
+    def feed_rows(self, chunk: Chunk) -> list[Row | Malformed]:
+        """Like `feed`, but events as compact rows (see lmtrace.parse.Row):
+        what workers send back and what `load_events` builds events from."""
         data = chunk.data
-        out: list[Event | Malformed] = []
+        out: list[Row | Malformed] = []
         find = data.find
         pos = find(MARKER)
         counted_to = 0
         line = chunk.first_line
+        # the only per-line Python work is for marker lines: noise is
+        # skipped by bytes.find
         while pos >= 0:
             start = data.rfind(b"\n", 0, pos) + 1
             end = find(b"\n", pos)
@@ -104,9 +127,8 @@ class CollectorScanner:
                 end = len(data)
             line += data.count(b"\n", counted_to, start)
             counted_to = start
-            source = Source(LogKind.COLLECTOR, self.path, line, chunk.offset + start)
             text = data[start:end].decode("utf-8", "replace").rstrip("\r")
-            records = self._parse_line(text, source, line in chunk.truncated)
+            records = self._parse_line(text, line, chunk.offset + start, line in chunk.truncated)
             if records:
                 if isinstance(records[0], Malformed):
                     self.malformed_lines += 1
@@ -118,7 +140,8 @@ class CollectorScanner:
 
     # -- one line -------------------------------------------------------------
 
-    def _parse_line(self, text: str, source: Source, cut: bool) -> list[Event | Malformed]:
+    def _parse_line(self, text: str, line: int, offset: int, cut: bool) -> list[Row | Malformed]:
+        source = (line, offset)
         at = text.find("record_events called (events=")
         payload = text[at + len("record_events called (events=") :].rstrip()
         m = _PREFIX.match(text)
@@ -148,45 +171,55 @@ class CollectorScanner:
             return [self._bad(source, str(e), text)]
         return list(events)
 
-    def _bad(self, source: Source, reason: str, text: str) -> Malformed:
-        return Malformed(source, reason, text[:EXCERPT])
+    def _bad(self, source: tuple[int, int], reason: str, text: str) -> Malformed:
+        return Malformed(Source(LogKind.COLLECTOR, self.path, *source), reason, text[:EXCERPT])
 
     def _model_events(
-        self, body: str, source: Source, local_time: datetime | None
-    ) -> list[Event | Malformed]:
+        self, body: str, source: tuple[int, int], local_time: datetime | None
+    ) -> list[Row | Malformed]:
         heads = list(_EVENT_HEAD.finditer(body))
         if not heads or heads[0].start() != 0:
             raise _BadRecord("unreadable <Event: ID, TYPE, GENERATED, …> header")
-        out: list[Event | Malformed] = []
+        out: list[Row | Malformed] = []
+        intern = self._intern
+        full = self.full
+        last = len(heads) - 1
+        line, offset = source
         for i, h in enumerate(heads):
-            if i + 1 < len(heads):
+            if i < last:
                 seg_end = heads[i + 1].start()
-                if body[seg_end - 3 : seg_end] != ">, ":
+                if not body.startswith(">, ", seg_end - 3):
                     raise _BadRecord(f"event {i + 1}: unreadable end of <Event: …>")
                 seg = body[h.end() : seg_end - 3]
             else:
                 if not body.endswith(">"):
                     raise _BadRecord(f"event {i + 1}: <Event: …> not closed")
                 seg = body[h.end() : -1]
+            event_id, event_type, gen = h.group(1, 2, 3)
             try:
-                generated = parse_generated(h["gen"])
+                generated = parse_generated(gen)
             except ValueError:
-                raise _BadRecord(f"event {i + 1}: bad generated time {h['gen']!r}") from None
-            if self.full:
+                raise _BadRecord(f"event {i + 1}: bad generated time {gen!r}") from None
+            if full:
                 traits = _model_traits(seg, i + 1)
                 hot = {t.name: t.value for t in traits if t.name in _HOT}
-            else:
-                traits = ()
-                hot = _hot_traits(seg)
+                out.append(
+                    _row(source, intern(event_type, event_type), event_id, generated, local_time, hot, traits, i, intern)
+                )
+                continue
+            # the hot path: five finds per event, values interned (see _hot_traits)
+            rq, inst, host, name, state = _hot_values(seg, intern)
             out.append(
-                _event(source, h["type"], h["id"], generated, local_time, hot, traits, index=i)
-            )
+                (line, offset, 1, _RECORDED, intern(event_type, event_type), event_id, generated, None,
+                 local_time, rq, inst, host, name, state, None, i, ())
+            )  # fmt: skip
         return out
 
     def _dict_events(
-        self, body: str, source: Source, local_time: datetime | None
-    ) -> list[Event | Malformed]:
-        from .pyrepr import ReprError, parse_repr
+        self, body: str, source: tuple[int, int], local_time: datetime | None
+    ) -> list[Row | Malformed]:
+        from .pyrepr import ReprError
+        from .pyrepr import parse as parse_repr
 
         try:
             value = parse_repr("[" + _DATETIME_REPR.sub(_datetime_to_iso, body) + "]")
@@ -194,7 +227,7 @@ class CollectorScanner:
             raise _BadRecord(f"unreadable event dict: {e}") from None
         if not isinstance(value, list):
             raise _BadRecord("events list is not a list")
-        out: list[Event | Malformed] = []
+        out: list[Row | Malformed] = []
         for i, ev in enumerate(value):
             if not isinstance(ev, dict) or "event_type" not in ev:
                 raise _BadRecord(f"event {i + 1}: not an event dict (no 'event_type')")
@@ -205,7 +238,7 @@ class CollectorScanner:
             traits = tuple(_dict_trait(t, i + 1) for t in ev.get("traits") or ())
             hot = {t.name: t.value for t in traits if t.name in _HOT}
             out.append(
-                _event(
+                _row(
                     source,
                     str(ev["event_type"]),
                     None if ev.get("message_id") is None else str(ev["message_id"]),
@@ -213,7 +246,8 @@ class CollectorScanner:
                     local_time,
                     hot,
                     traits if self.full else (),
-                    index=i,
+                    i,
+                    self._intern,
                 )
             )
         return out
@@ -236,58 +270,91 @@ def _datetime_to_iso(m: re.Match[str]) -> str:
         return m[0]
 
 
-def _event(
-    source: Source,
+def _row(
+    source: tuple[int, int],
     event_type: str,
     event_id: str | None,
     generated: datetime,
     local_time: datetime | None,
     hot: dict[str, Any],
     traits: tuple[Trait, ...],
-    *,
     index: int,
-) -> Event:
+    intern: Callable[[str, str], str],
+) -> Row:
     def text(name: str) -> str | None:
         v = hot.get(name)
-        return None if v is None or v == "" else str(v)
+        if v is None or v == "":
+            return None
+        v = str(v)
+        return intern(v, v)
 
-    return Event(
-        source=source,
-        status=Status.RECORDED,
-        event_type=event_type,
-        event_id=event_id,
-        generated=generated,
-        local_time=local_time,
-        request_id=text("request_id"),
-        instance_id=text("instance_id"),
-        host_name=text("host_name"),
-        display_name=text("display_name"),
-        state=text("state"),
-        index=index,
-        traits=traits,
+    # field order: see lmtrace.parse.Row
+    return (
+        source[0],
+        source[1],
+        1,
+        Status.RECORDED,
+        event_type,
+        event_id,
+        generated,
+        None,
+        local_time,
+        text("request_id"),
+        text("instance_id"),
+        text("host_name"),
+        text("display_name"),
+        text("state"),
+        None,
+        index,
+        traits,
     )
+
+
+def _hot_values(seg: str, intern: Callable[[str, str], str]) -> list[str | None]:
+    """`_hot_traits` as the values of `_HOT` in order, "" as None (as
+    `_row` has them), each value interned."""
+    out: list[str | None] = []
+    append = out.append
+    for key, after_sep, n in _HOT_FINDS:
+        if seg.startswith(key):
+            vstart = n
+        else:
+            at = seg.find(after_sep)
+            if at < 0:
+                append(None)
+                continue
+            vstart = at + 2 + n
+        if not seg.startswith("1 ", vstart):
+            append(None)
+            continue
+        end = seg.find(_TRAIT_SEP, vstart + 1)
+        if end < 0:
+            end = len(seg) - 1 if seg.endswith(">") else len(seg)
+        v = seg[vstart + 2 : end]
+        append(intern(v, v) if v else None)
+    return out
 
 
 def _hot_traits(seg: str) -> dict[str, Any]:
     """The hot fields of one event's trait text, without reading the rest:
-    each value runs to the next `> <Trait: ` or the end, exactly as
-    `_model_traits` splits them, so both paths agree."""
+    the first `<Trait: NAME ` at the start or after `> `, a value only when
+    its dtype is 1 (text), running to the next `> <Trait: ` or the end,
+    exactly as `_model_traits` splits them, so both paths agree."""
     hot: dict[str, Any] = {}
-    for name, key in _HOT_KEYS:
-        at = seg.find(key)
-        while at > 0 and not seg.startswith("> ", at - 2):
-            at = seg.find(key, at + 1)  # a trait name that ends with ours
-        if at < 0:
+    for name, key, after_sep, n in _HOT_KEYS:
+        if seg.startswith(key):
+            vstart = n
+        else:
+            at = seg.find(after_sep)
+            if at < 0:
+                continue
+            vstart = at + 2 + n
+        if not seg.startswith("1 ", vstart):
             continue
-        vstart = at + len(key)
-        sp = seg.find(" ", vstart)
-        if sp < 0:
-            continue
-        end = seg.find(_TRAIT_SEP, sp)
+        end = seg.find(_TRAIT_SEP, vstart + 1)
         if end < 0:
             end = len(seg) - 1 if seg.endswith(">") else len(seg)
-        if seg[vstart:sp] == "1":
-            hot[name] = seg[sp + 1 : end]
+        hot[name] = seg[vstart + 2 : end]
     return hot
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -77,9 +78,12 @@ def _verdict(v: str) -> Text:
 
 
 def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], **kw: object) -> Table:
-    table = Table(expand=False, **kw)  # type: ignore[arg-type]
+    table = Table(expand=False, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True, **kw)  # type: ignore[arg-type]
     for col in head:
-        table.add_column(col, overflow="fold")
+        # a column is never squeezed below its longest value up to 15 characters
+        # (times, phase names, hosts), so narrow terminals fold only long cells
+        width = min(15, max([4] + [len(r[len(table.columns)]) for r in rows]))
+        table.add_column(col, overflow="fold", min_width=width)
     for r in rows:
         # Text cells: log values are never read as rich markup
         table.add_row(*(Text(c) for c in r))
@@ -124,11 +128,15 @@ def print_report(report: Report, out: TextIO | Console) -> None:
 
     for m in report.migrations:
         console.print(_panel(m, files))
+        for part in _tables(m, files):
+            console.print(part)
 
     change = report.summary.recommended_change
     if change:
-        body = Group(Text(change_where(report)), Text(""), Text(change.rstrip("\n")))
-        console.print(Panel(body, title="recommended mapping change", title_align="left", expand=False))
+        # printed bare, not in a panel, so that it copies cleanly into events.py
+        console.rule("recommended mapping change", align="left")
+        console.print(Text(change_where(report)))
+        console.print(Text(change.rstrip("\n"), style="bold"), soft_wrap=True)
     else:
         console.print(Text(f"recommended mapping change: {NO_CHANGE}"))
     for w in report.warnings:
@@ -143,14 +151,6 @@ def _panel(m: MigrationReport, files: FileLabels) -> Panel:
         parts.append(Text(f"! {notice}", style="bold"))
     for label, text in details(m):
         parts.append(Text.assemble((f"{label}: ", "bold"), text))
-    parts.append(_table(PHASE_HEAD, phase_rows(m, files), title="phases", title_justify="left"))
-    rows = firing_rows(m)
-    if rows:
-        parts.append(
-            _table(FIRING_HEAD, rows, title="handler firings, in the order Zenoss applies them", title_justify="left")
-        )
-    else:
-        parts.append(Text("handler firings: none"))
     return Panel(
         Group(*parts),
         title=Text(title(m)),
@@ -158,6 +158,24 @@ def _panel(m: MigrationReport, files: FileLabels) -> Panel:
         border_style=VERDICT_STYLE.get(v, "").replace("bold ", "") or "none",
         expand=False,
     )
+
+
+def _tables(m: MigrationReport, files: FileLabels) -> list[RenderableType]:
+    """The phase and firing tables, printed below the panel at full width."""
+    # side is shown by colour (destination green, source yellow), not a column
+    head = tuple(c for c in PHASE_HEAD if c != "side")
+    side_at = PHASE_HEAD.index("side")
+    rows = [r[:side_at] + r[side_at + 1 :] for r in phase_rows(m, files)]
+    phases = _table(head, rows, title="phases", title_justify="left")
+    for p, row in zip(m.phases, phases.rows):
+        row.style = "green" if p.side.value == "destination" else "yellow"
+    out: list[RenderableType] = [phases]
+    firings = firing_rows(m)
+    if firings:
+        out.append(_table(FIRING_HEAD, firings, title="handler firings, in the order Zenoss applies them", title_justify="left"))
+    else:
+        out.append(Text("handler firings: none"))
+    return out
 
 
 def print_timelines(timelines: Sequence[Timeline], out: TextIO, *, heading: str | None = None) -> None:

@@ -1,0 +1,321 @@
+"""Scanning inputs on every core: files split into ranges of whole records.
+
+A large plain file is cut into byte ranges, each starting at a record
+boundary: a line start for the collector (one `record_events` line is one
+record), the start of a log line with a timestamp for zenpython (a
+pretty-printed dict runs over many lines, none of which starts with a
+date). A worker scans its range with the same scanner as the serial path
+and sends back compact rows (lmtrace.parse.rows), line numbers counted from
+the range's start; the parent adds the lines of the ranges before it. So
+the events, their order, line numbers and counts are those of the serial
+path, whatever the number of jobs.
+
+Compressed files and stdin are read whole (by a worker when there are
+several jobs, in the parent otherwise); small inputs are read in the parent,
+without starting any process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import itertools
+import multiprocessing
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from .events import LineCounts, LogKind, Malformed
+from .parse import make_scanner, sniff_kind
+from .parse.rows import Row, event_row
+from .read import STDIN, Chunk, iter_chunks, open_input
+
+__all__ = ["ScannedFile", "default_jobs", "scan_files"]
+
+#: below this many bytes of input in all, no process is started
+PARALLEL_MIN_BYTES = 24 << 20
+#: ranges are about this size (fewer, larger ranges for huge inputs)
+RANGE_MIN = 8 << 20
+RANGE_MAX = 64 << 20
+_MAX_JOBS = 16
+
+# a zenpython record starts with a line that starts with a timestamp
+_ZEN_RECORD = re.compile(rb"\n(?=\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
+_GZIP_ETC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScannedFile:
+    """One input scanned: rows in log order, line numbers final."""
+
+    path: str
+    kind: LogKind
+    rows: list[Row]
+    malformed: tuple[Malformed, ...]
+    lines: LineCounts
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(n, _MAX_JOBS))
+
+
+# -- one range, in a worker or in the parent -----------------------------------
+
+# (rows, malformed, total lines, parsed lines, malformed lines, bytes)
+_Part = tuple[list[Row], list[Malformed], int, int, int, int]
+_Task = tuple[str, LogKind, bool, int, "int | None"]
+
+
+class _Window:
+    """A file read from `start` up to `end` (None: to its end)."""
+
+    def __init__(self, f: BinaryIO, start: int, end: int | None) -> None:
+        f.seek(start)
+        self._f = f
+        self._left = None if end is None else end - start
+
+    def read(self, n: int) -> bytes:
+        if self._left is None:
+            return self._f.read(n)
+        data = self._f.read(min(n, self._left))
+        self._left -= len(data)
+        return data
+
+
+def _scan(task: _Task, on_bytes: Callable[[int], None] | None = None) -> _Part:
+    """Scan one range (or a whole file: `start` 0, `end` None)."""
+    path, kind, full, start, end = task
+    if end is None and start == 0:
+        stream = open_input(path)  # whole file: maybe compressed, maybe stdin
+        reader: BinaryIO | _Window = stream
+    else:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below
+        reader = _Window(stream, start, end)
+    try:
+        chunks = iter_chunks(reader, path=path, offset=start)  # type: ignore[arg-type]
+        return _scan_chunks(chunks, path, kind, full, on_bytes)
+    finally:
+        if path != STDIN:
+            stream.close()
+
+
+def _scan_chunks(
+    chunks: Iterable[Chunk],
+    path: str,
+    kind: LogKind,
+    full: bool,
+    on_bytes: Callable[[int], None] | None,
+) -> _Part:
+    scanner = make_scanner(kind, path, full=full)
+    feed = getattr(scanner, "feed_rows", None)
+    rows: list[Row] = []
+    bad: list[Malformed] = []
+    total = 0
+    nbytes = 0
+    for chunk in chunks:
+        total += chunk.lines
+        nbytes += len(chunk.data)
+        recs = feed(chunk) if feed is not None else scanner.feed(chunk)
+        _collect(recs, rows, bad, feed is None)
+        if on_bytes is not None:
+            on_bytes(len(chunk.data))
+    finish = getattr(scanner, "finish_rows", None)
+    _collect(finish() if finish is not None else scanner.finish(), rows, bad, finish is None)
+    return rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes
+
+
+def _collect(recs: list, rows: list[Row], bad: list[Malformed], events: bool) -> None:  # type: ignore[type-arg]
+    for r in recs:
+        if isinstance(r, Malformed):
+            bad.append(r)
+        else:
+            rows.append(event_row(r) if events else r)
+
+
+def _worker(task: _Task) -> _Part:
+    return _scan(task)
+
+
+def _worker_init() -> None:
+    # Ctrl-C goes to the whole process group: the parent handles it and
+    # terminates the pool; workers must not print tracebacks of their own
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# -- planning ------------------------------------------------------------------
+
+
+def _kind_of(path: str, kind: LogKind | None) -> tuple[LogKind, bool, int]:
+    """A file's kind (sniffed from its first chunk, as parse_file does),
+    whether it can be split (plain, not compressed) and its size on disk."""
+    stream = open_input(path)
+    try:
+        plain = type(stream) is io.BufferedReader
+        first = next(iter_chunks(stream, path=path), None) if kind is None else None
+    finally:
+        stream.close()
+    if kind is None:
+        kind = sniff_kind(path, first)
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    return kind, plain, size
+
+
+def _boundary(f: BinaryIO, pos: int, kind: LogKind, size: int) -> int:
+    """The first record start at or after `pos` (`size` if none)."""
+    f.seek(max(pos - 1, 0))
+    at = max(pos - 1, 0)
+    carry = b""
+    while True:
+        block = f.read(1 << 20)
+        if not block:
+            return size
+        buf = carry + block
+        base = at - len(carry)
+        if kind is LogKind.COLLECTOR:
+            i = buf.find(b"\n")
+            if i >= 0:
+                return base + i + 1
+            carry = b""
+        else:
+            m = _ZEN_RECORD.search(buf)
+            if m is not None and m.start() + 20 <= len(buf):
+                return base + m.start() + 1
+            if m is not None and len(block) < (1 << 20):
+                return base + m.start() + 1  # end of file: decide on what is there
+            carry = buf[-24:]  # a newline and a timestamp may straddle blocks
+        at += len(block)
+
+
+def _ranges(path: str, kind: LogKind, size: int, target: int) -> list[tuple[int, int | None]]:
+    if size <= target:
+        return [(0, None)]
+    cuts = [0]
+    with open(path, "rb") as f:
+        pos = target
+        while pos < size:
+            b = _boundary(f, pos, kind, size)
+            if b >= size:
+                break
+            if b > cuts[-1]:
+                cuts.append(b)
+            pos = max(b, cuts[-1]) + target
+    out: list[tuple[int, int | None]] = [(a, b) for a, b in zip(cuts, cuts[1:])]
+    out.append((cuts[-1], None))
+    return out
+
+
+# -- the whole run -------------------------------------------------------------
+
+
+def scan_files(
+    paths: Sequence[str],
+    *,
+    kind: LogKind | None = None,
+    full: bool = True,
+    jobs: int | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[ScannedFile]:
+    """Scan every path, in order, on `jobs` processes (None: every core;
+    1: in this process). Yields each file as soon as all of it is scanned,
+    so that the caller works on it while the next one is being scanned.
+
+    Raises InputError for a missing, unreadable or unrecognisable file, and
+    lets KeyboardInterrupt through after stopping the workers.
+    """
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    # stdin is read once, in this process, its kind sniffed on the way
+    plans = [(p, *_kind_of(p, kind)) if p != STDIN else (p, kind, False, 0) for p in paths]
+    total = sum(size for *_, size in plans)
+    if jobs == 1 or total < PARALLEL_MIN_BYTES:
+        for path, k, _, _ in plans:
+            yield _scan_whole(path, k, full, on_bytes)
+        return
+    target = min(RANGE_MAX, max(RANGE_MIN, total // (jobs * 4) + 1))
+    tasks: list[_Task] = []
+    for path, k, plain, size in plans:
+        if path == STDIN:
+            continue
+        assert k is not None
+        for start, end in _ranges(path, k, size, target) if plain else [(0, None)]:
+            tasks.append((path, k, full, start, end))
+    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+    pool = ctx.Pool(max(1, min(jobs, len(tasks))), initializer=_worker_init)
+    try:
+        results = zip(tasks, pool.imap(_worker, tasks, chunksize=1))
+        for path, k, _, _ in plans:
+            if path == STDIN:
+                yield _scan_whole(path, k, full, on_bytes)
+                continue
+            parts: list[_Part] = []
+            for task, part in results:
+                if on_bytes is not None:
+                    on_bytes(part[5])
+                parts.append(part)
+                if task[4] is None:  # the last range of this file
+                    break
+            assert k is not None
+            yield _assemble(path, k, parts)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _scan_whole(
+    path: str, kind: LogKind | None, full: bool, on_bytes: Callable[[int], None] | None
+) -> ScannedFile:
+    """One file in this process; its kind sniffed from its first chunk
+    when not known (stdin: read once)."""
+    stream = open_input(path)
+    try:
+        chunks = iter_chunks(stream, path=path)
+        first = next(chunks, None)
+        if kind is None:
+            kind = sniff_kind(path, first)
+        whole = chunks if first is None else itertools.chain((first,), chunks)
+        part = _scan_chunks(whole, path, kind, full, on_bytes)
+    finally:
+        if path != STDIN:
+            stream.close()
+    return _assemble(path, kind, [part])
+
+
+def _assemble(path: str, kind: LogKind, parts: list[_Part]) -> ScannedFile:
+    rows: list[Row] = []
+    bad: list[Malformed] = []
+    total = parsed = malformed = 0
+    for prows, pbad, ptotal, pparsed, pmal, _ in parts:
+        if total:
+            rows.extend([(r[0] + total, *r[1:]) for r in prows])
+            bad.extend(
+                dataclasses.replace(m, source=dataclasses.replace(m.source, line=m.source.line + total))
+                for m in pbad
+            )
+        else:
+            rows.extend(prows)
+            bad.extend(pbad)
+        total += ptotal
+        parsed += pparsed
+        malformed += pmal
+    return ScannedFile(
+        path=path,
+        kind=kind,
+        rows=rows,
+        malformed=tuple(bad),
+        lines=LineCounts(total=total, parsed=parsed, malformed=malformed),
+    )

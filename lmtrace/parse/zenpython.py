@@ -1,0 +1,522 @@
+"""zenpython's debug log: the events Zenoss queued, discarded or dropped.
+
+A real line (aalvarez.me, 2017-01-23; `$ZENHOME/log/zenpython.log` with
+zenpython in debug mode; cut here at `...`)::
+
+    2017-01-23 17:21:04,289 DEBUG zen.zenpython: Queued event (total of 6) {u'trait_display_name':
+    u'pdcmtest3', u'trait_request_id': u'req-98542dfd-e17b-4ec8-b4b8-90f78205a75e', 'eventClassKey':
+    u'openstack|compute.instance.live_migration.post.dest.start', u'trait_host_name': u'ndc27-3205',
+    'rcvtime': 1485163264.289413, 'device': 'OpenStack', u'trait_state': u'active', u'trait_instance_id':
+    u'a0e7145b-21b0-4f3b-ba37-755cfcc069de', 'eventKey': u'b5e42f1b-7300-44de-928a-e6904f29fd12', ...}
+
+yields one `Event`::
+
+    source        Source(ZENPYTHON, path, line=2, offset=<byte offset of the line>, span=1)
+    status        QUEUED
+    event_type    'compute.instance.live_migration.post.dest.start'   (eventClassKey after
+                  'openstack|' or, in newer ZenPacks, 'openstack-')
+    event_id      'b5e42f1b-7300-44de-928a-e6904f29fd12'              (eventKey = the Ceilometer Event id)
+    rcvtime       2017-01-23 09:21:04.289413+00:00                     (epoch seconds, UTC)
+    local_time    2017-01-23 17:21:04.289000                           (the line's own clock, naive;
+                  None when the line has no timestamp; logged_at stays None: lmtrace.clock sets it)
+    device        'OpenStack'
+    request_id, instance_id, host_name, display_name, state
+                  from trait_request_id, trait_instance_id, trait_host_name, trait_display_name,
+                  trait_state
+    traits        every trait_NAME key in dict order, as Trait(NAME, dtype, value): str TEXT,
+                  int INT (bool too), float FLOAT, None NONE, lists and dicts TEXT with the
+                  value kept as is; empty with full=False
+
+The lines this scanner reads are all written by Zenoss' collector event
+queue (zenoss/zenoss-prodbin: `EventQueueManager` in Products/ZenHub/PBDaemon.py,
+moved to Products/ZenHub/events/queue/manager.py in 2023), which zenpython
+(ZenPacks.zenoss.PythonCollector) uses; the ZenPack itself only logs
+"Discarded datamap - queue overflow", which is not an event::
+
+    Queued event (total of N) {...}                    DEBUG           QUEUED
+    queued event (total of N) {...}                    DEBUG, 6.8+     QUEUED
+    Discarded event - queue overflow: {...}            DEBUG           DISCARDED
+    discarded event - queue overflow: {...}            WARNING, newer  DISCARDED
+    Event dropped by transform <transformer>: {...}    DEBUG           DROPPED
+    event dropped by transform <transformer>: {...}    DEBUG, newer    DROPPED
+
+`(total of N)` is the queue's length, not an id. A dropped event's dict is
+printed with %s, which for a dict is its repr too. The prefix is Zenoss'
+`YYYY-MM-DD HH:MM:SS,mmm LEVEL logger: ` and may be missing (output pasted
+from `zenpython run -v10` or indented in docs). The dict is one line, or
+pretty-printed over lines that each start with white space until its braces
+balance.
+
+Every line is *parsed* (part of a record that gave an Event), *malformed*
+(an event line whose dict cannot be read: cut, truncated, garbage, no
+eventClassKey on an OpenStack-looking dict, a bad rcvtime or timestamp) or
+*skipped*: other lines, and events of other ZenPacks (eventClassKey not
+`openstack|...`).
+
+With `full=False` (the hot path) only the fields above are read, by targeted
+regexes, not the whole dict; a record whose keys look nested or odd is read
+in full. The lean path trusts a record that ends in `}` and holds the keys:
+garbage elsewhere in its dict goes unnoticed, where full mode reports it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType, TraitValue
+from ..read import MAX_LINE, Chunk
+from .pyrepr import ReprError, parse, parse_number
+
+__all__ = ["ZenpythonScanner"]
+
+# The marker texts without their first letter, whose case changed in 6.8; the
+# letter is checked on its own. bytes.find over a whole chunk is far faster
+# than a regex that has no literal prefix.
+_NEEDLES = (
+    b"ueued event (total of ",
+    b"iscarded event - queue overflow:",
+    b"vent dropped by transform ",
+)
+_LETTERS = (b"Qq", b"Dd", b"Ee")
+_STATUSES = (Status.QUEUED, Status.DISCARDED, Status.DROPPED)
+_TAILS = (
+    re.compile(rb"[Qq]ueued event \(total of \d+\) ?"),
+    re.compile(rb"[Dd]iscarded event - queue overflow: ?"),
+    # the transformer's str, then ': ' and the dict
+    re.compile(rb"[Ee]vent dropped by transform .*?: (?=\{)"),
+)
+_MARKER_NAMES = ("Queued event (total of N)", "Discarded event - queue overflow:", "Event dropped by transform")
+# what may stand before a marker on its line: Zenoss' logging prefix, or
+# part of it, or nothing
+_PREFIX = re.compile(
+    rb"[ \t]*(?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})[ \t]+)?(?:[A-Z]+[ \t]+)?(?:[\w.\-]+:[ \t]+)?"
+)
+_BLANKS = b" \t\r"
+_OPEN_BRACE = 0x7B
+_CLOSE_BRACE = 0x7D
+# a pending (multi-line) record larger than this is reported and not kept
+PENDING_LIMIT = 64 << 20
+EXCERPT = 120
+
+# brackets and string literals, for finding where a pretty-printed dict ends
+_BALANCE = re.compile(rb"""'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[{}\[\]()'"]""")
+_DEPTH = {b"{": 1, b"[": 1, b"(": 1, b"}": -1, b"]": -1, b")": -1}
+
+_STR = r"""[uUbBrR]{0,2}(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
+
+
+# A key of the event dict and its value. The leading quote is a literal, so
+# the regex engine jumps from quote to quote; whether the key stands where a
+# key can stand (after '{' or ',') is checked in Python, for the few hits.
+# Keys never need double quotes: they hold no "'".
+def _key_value(keys: str) -> re.Pattern[str]:
+    """Groups: key, value token, what follows the value (None: not , or })."""
+    return re.compile(rf"""'({keys})':\s*({_STR}|[^\s,}}]+)(?=(\s*[,}}])?)""")
+
+
+_LEAN = _key_value(
+    "eventClassKey|eventKey|rcvtime|device"
+    "|trait_(?:request_id|instance_id|host_name|display_name|state)"
+)
+_CLASS_KEY = _key_value("eventClassKey")
+_OPENSTACKY = re.compile(r"openstack|['\"]trait_", re.I)
+# eventClassKey is 'openstack|<event type>' (the 2.x ZenPack), 'openstack-<event type>' (3.x)
+_OPENSTACK = ("openstack|", "openstack-")
+
+
+@dataclass(slots=True)
+class _Open:
+    """A pretty-printed record whose braces have not balanced yet."""
+
+    status: Status
+    line: int
+    offset: int
+    local_time: datetime | None
+    head: bytes
+    parts: list[bytes] = field(default_factory=list)
+    size: int = 0
+    span: int = 1
+    depth: int = 0
+    overflow: bool = False
+
+
+class ZenpythonScanner:
+    """Queued, discarded and transform-dropped events of a zenpython log."""
+
+    kind = LogKind.ZENPYTHON
+
+    def __init__(self, path: str, *, full: bool = True) -> None:
+        self.path = path
+        self.full = full
+        self.parsed_lines = 0
+        self.malformed_lines = 0
+        self._open: _Open | None = None
+        self._second: tuple[bytes, datetime | None] = (b"", None)
+
+    def feed(self, chunk: Chunk) -> list[Event | Malformed]:
+        data = chunk.data
+        n = len(data)
+        out: list[Event | Malformed] = []
+        pos, line = 0, chunk.first_line  # always a line start and its number
+        if self._open is not None:
+            pos, line = self._continue(chunk, pos, line, out)
+        nexts = [data.find(needle, pos) for needle in _NEEDLES]
+        while pos < n:
+            m = k = -1
+            for j, f in enumerate(nexts):
+                if f >= 0 and (m < 0 or f < m):
+                    m, k = f, j
+            if m < 0:
+                break
+            r = data.rfind(b"\n", pos, m)
+            start = pos if r < 0 else r + 1
+            line += data.count(b"\n", pos, start)
+            pos, line = self._marker(chunk, k, start, m - 1, line, out)
+            for j, f in enumerate(nexts):
+                if 0 <= f < pos:
+                    nexts[j] = data.find(_NEEDLES[j], pos)
+        return out
+
+    def finish(self) -> list[Event | Malformed]:
+        o = self._open
+        if o is None:
+            return []
+        self._open = None
+        return [self._malformed(o.line, o.offset, o.span, "event dict cut off at the end of the input", o.head)]
+
+    # -- one record ---------------------------------------------------------
+
+    def _marker(
+        self, chunk: Chunk, k: int, start: int, ms: int, line: int, out: list[Event | Malformed]
+    ) -> tuple[int, int]:
+        """Read the record whose marker starts at `ms` on the line at `start`;
+        return the next line start and its number."""
+        data = chunk.data
+        end = data.find(b"\n", ms)
+        if end < 0:
+            end = nxt = len(data)
+        else:
+            nxt = end + 1
+        if ms < start or data[ms] not in _LETTERS[k]:
+            return nxt, line + 1
+        prefix = _PREFIX.fullmatch(data, start, ms)
+        if prefix is None:  # the marker text inside some other message
+            return nxt, line + 1
+        offset = chunk.offset + start
+        if line in chunk.truncated:
+            out.append(self._malformed(line, offset, 1, _truncated(line), data[start:end]))
+            return nxt, line + 1
+        local_time = None
+        if prefix[1] is not None:
+            local_time = self._local_time(prefix[1], prefix[2])
+            if local_time is None:
+                ts = prefix[1].decode() + "," + prefix[2].decode()
+                out.append(self._malformed(line, offset, 1, f"bad timestamp {ts!r}", data[start:end]))
+                return nxt, line + 1
+        tail = _TAILS[k].match(data, ms, end)
+        if tail is None or tail.end() >= end or data[tail.end()] != _OPEN_BRACE:
+            reason = f"no event dict after {_MARKER_NAMES[k]!r}"
+            out.append(self._malformed(line, offset, 1, reason, data[start:end]))
+            return nxt, line + 1
+        ds = tail.end()
+        e = end
+        while e > ds and data[e - 1] in _BLANKS:
+            e -= 1
+        if data[e - 1] == _CLOSE_BRACE:
+            rec = self._record(data[ds:e], _STATUSES[k], line, offset, 1, local_time, data[start:end])
+            if rec is not None:
+                out.append(rec)
+            return nxt, line + 1
+        # pretty-printed over several lines
+        o = _Open(_STATUSES[k], line, offset, local_time, data[start : min(end, start + 4 * EXCERPT)])
+        self._open = o
+        if not self._take(o, data, ds, end, nxt, out):
+            return nxt, line + 1
+        return self._continue(chunk, nxt, line + 1, out)
+
+    def _continue(
+        self, chunk: Chunk, pos: int, line: int, out: list[Event | Malformed]
+    ) -> tuple[int, int]:
+        """Feed the open record the following lines until it closes, is cut
+        or the chunk ends."""
+        o = self._open
+        assert o is not None
+        data = chunk.data
+        n = len(data)
+        while pos < n:
+            if data[pos] not in b" \t":
+                # pprint indents every continuation line: this is a new line
+                self._open = None
+                reason = f"event dict cut off: line {line} starts a new log line before its braces balance"
+                out.append(self._malformed(o.line, o.offset, o.span, reason, o.head))
+                return pos, line
+            end = data.find(b"\n", pos)
+            if end < 0:
+                end = nxt = n
+            else:
+                nxt = end + 1
+            o.span += 1
+            if line in chunk.truncated:
+                self._open = None
+                out.append(self._malformed(o.line, o.offset, o.span, _truncated(line), o.head))
+                return nxt, line + 1
+            if not self._take(o, data, pos, end, nxt, out):
+                return nxt, line + 1
+            pos, line = nxt, line + 1
+        return pos, line
+
+    def _take(self, o: _Open, data: bytes, a: int, end: int, nxt: int, out: list[Event | Malformed]) -> bool:
+        """Add one line (data[a:end], newline up to `nxt`) to the open record;
+        False once the record is closed (and emitted)."""
+        depth = o.depth
+        for tok in _BALANCE.findall(data, a, end):
+            if len(tok) == 1:
+                d = _DEPTH.get(tok)
+                if d is None:  # a lone quote: strings never span lines in a repr
+                    self._open = None
+                    reason = f"unreadable event dict: unterminated string on line {o.line + o.span - 1}"
+                    out.append(self._malformed(o.line, o.offset, o.span, reason, o.head))
+                    return False
+                depth += d
+                if depth <= 0:
+                    break
+        o.depth = depth
+        if not o.overflow:
+            o.parts.append(data[a:nxt])
+            o.size += nxt - a
+            if o.size > PENDING_LIMIT:
+                o.overflow = True
+                o.parts = []
+        if depth > 0:
+            return True
+        self._open = None
+        if o.overflow:
+            reason = f"event dict longer than {PENDING_LIMIT >> 20} MiB: not read"
+            out.append(self._malformed(o.line, o.offset, o.span, reason, o.head))
+        else:
+            rec = self._record(b"".join(o.parts).rstrip(), o.status, o.line, o.offset, o.span, o.local_time, o.head)
+            if rec is not None:
+                out.append(rec)
+        return False
+
+    def _record(
+        self,
+        raw: bytes,
+        status: Status,
+        line: int,
+        offset: int,
+        span: int,
+        local_time: datetime | None,
+        head: bytes,
+    ) -> Event | Malformed | None:
+        """One event dict's text to an Event, a Malformed, or None (not ours)."""
+        text = raw.decode("utf-8", "replace")
+        fields: dict[str, Any] | None = None
+        traits: tuple[Trait, ...] = ()
+        if not self.full:
+            fields = _lean_fields(text)
+        if fields is None:
+            try:
+                value = parse(text)
+            except ReprError as e:
+                if _foreign(text):
+                    return None
+                return self._malformed(line, offset, span, f"unreadable event dict: {e}", head)
+            if not isinstance(value, dict):  # pragma: no cover - text starts with '{'
+                return self._malformed(line, offset, span, "not an event dict", head)
+            fields = value
+            if self.full:
+                traits = _traits(value)
+        source = Source(LogKind.ZENPYTHON, self.path, line, offset, span)
+        result = _event(fields, text, source, status, local_time, traits)
+        if isinstance(result, str):
+            return self._malformed(line, offset, span, result, head)
+        if result is not None:
+            self.parsed_lines += span
+        return result
+
+    def _local_time(self, hms: bytes, millis: bytes) -> datetime | None:
+        """The prefix's time; the last second is kept, as lines come in bursts."""
+        if hms != self._second[0]:
+            self._second = (hms, _local_time(hms))
+        base = self._second[1]
+        return None if base is None else base.replace(microsecond=int(millis) * 1000)
+
+    def _malformed(self, line: int, offset: int, span: int, reason: str, head: bytes) -> Malformed:
+        self.malformed_lines += span
+        excerpt = head[: 4 * EXCERPT].decode("utf-8", "replace").strip()[:EXCERPT]
+        return Malformed(Source(LogKind.ZENPYTHON, self.path, line, offset, span), reason, excerpt)
+
+
+def _event(
+    fields: dict[str, Any],
+    text: str,
+    source: Source,
+    status: Status,
+    local_time: datetime | None,
+    traits: tuple[Trait, ...],
+) -> Event | str | None:
+    """The Event of one read dict, a reason why it is malformed, or None when
+    it is another ZenPack's event."""
+    key = _text(fields.get("eventClassKey"))
+    if key is None:
+        return "event dict has no eventClassKey" if _OPENSTACKY.search(text) else None
+    if not _is_openstack(key):
+        return None
+    event_type = key[10:]
+    if not event_type:
+        return f"eventClassKey {key!r} names no event type"
+    raw = fields.get("rcvtime")
+    rcvtime = None
+    if raw is not None:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            return f"bad rcvtime {raw!r}: not epoch seconds"
+        try:
+            rcvtime = datetime.fromtimestamp(raw, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return f"bad rcvtime {raw!r}: out of range"
+    return Event(
+        source=source,
+        status=status,
+        event_type=event_type,
+        event_id=_text(fields.get("eventKey")),
+        rcvtime=rcvtime,
+        local_time=local_time,
+        request_id=_text(fields.get("trait_request_id")),
+        instance_id=_text(fields.get("trait_instance_id")),
+        host_name=_text(fields.get("trait_host_name")),
+        display_name=_text(fields.get("trait_display_name")),
+        state=_text(fields.get("trait_state")),
+        device=_text(fields.get("device")),
+        traits=traits,
+    )
+
+
+def _lean_fields(text: str) -> dict[str, Any] | None:
+    """The fields `_event` needs, by regex; None when the dict must be read
+    in full (a key seen twice, i.e. nested or inside a string, or a value
+    that is not a plain literal)."""
+    found: dict[str, Any] = {}
+    for m in _LEAN.finditer(text):
+        key, tok, follow = m.groups()
+        # inline for the usual ", u'key'" and "{'key'"; _at_key for the rest
+        # (text[0] is '{', so the quote is at 1 or later)
+        q = m.start()
+        c = text[q - 1]
+        if c == "u" or c == "U":
+            q -= 1
+            c = text[q - 1]
+        if c == " ":
+            c = text[q - 2]
+        if c != "," and c != "{" and not (c in " \t\r\n" and _at_key(text, q)):
+            continue
+        if key in found or follow is None:
+            return None
+        c = tok[0]
+        if c == "u" and len(tok) > 2 and tok[1] == "'" == tok[-1] and "\\" not in tok:
+            found[key] = tok[2:-1]
+            continue
+        if c in "{[(":
+            return None
+        value = _scalar(tok)
+        if value is _UNREADABLE:
+            return None
+        found[key] = value
+    return found
+
+
+def _at_key(text: str, start: int) -> bool:
+    """Whether the string whose prefix or quote is at `start` stands where a
+    dict key can: after '{' or ',' and white space."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t\r\n":
+        i -= 1
+    return i >= 0 and text[i] in "{,"
+
+
+_UNREADABLE = object()
+
+
+def _scalar(tok: str) -> Any:
+    c = tok[0]
+    q = 1 if c == "u" else 0
+    if len(tok) > q + 1 and tok[q] in "'\"" and tok[q] == tok[-1] and "\\" not in tok:
+        return tok[q + 1 : -1]
+    if tok == "None":
+        return None
+    number = parse_number(tok)
+    if number is not None:
+        return number
+    try:
+        return parse(tok)
+    except ReprError:
+        return _UNREADABLE
+
+
+def _foreign(text: str) -> bool:
+    """Whether an unreadable dict plainly names another ZenPack's event class."""
+    for m in _CLASS_KEY.finditer(text):
+        if _at_key(text, m.start()):
+            break
+    else:
+        return False
+    key = _scalar(m[2])
+    return isinstance(key, str) and not _is_openstack(key)
+
+
+def _is_openstack(key: str) -> bool:
+    return key.startswith(_OPENSTACK)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _traits(d: dict[Any, Any]) -> tuple[Trait, ...]:
+    traits = []
+    for key, value in d.items():
+        if isinstance(key, str) and key.startswith("trait_"):
+            dtype, v = _typed(value)
+            traits.append(Trait(key[6:], dtype, v))
+    return tuple(traits)
+
+
+def _typed(value: Any) -> tuple[TraitType, TraitValue]:
+    if value is None:
+        return TraitType.NONE, None
+    if isinstance(value, str):
+        return TraitType.TEXT, value
+    if isinstance(value, int):  # bool too: Ceilometer has no bool dtype
+        return TraitType.INT, value
+    if isinstance(value, float):
+        return TraitType.FLOAT, value
+    if isinstance(value, bytes):
+        return TraitType.TEXT, value.decode("utf-8", "replace")
+    if isinstance(value, tuple):
+        return TraitType.TEXT, list(value)
+    if isinstance(value, (list, dict)):
+        return TraitType.TEXT, value
+    return TraitType.TEXT, str(value)  # pragma: no cover - pyrepr yields no other types
+
+
+def _local_time(hms: bytes) -> datetime | None:
+    try:
+        return datetime(
+            int(hms[0:4]), int(hms[5:7]), int(hms[8:10]), int(hms[11:13]), int(hms[14:16]), int(hms[17:19])
+        )
+    except ValueError:
+        return None
+
+
+def _truncated(line: int) -> str:
+    return (
+        f"line {line} is longer than the reader's limit ({MAX_LINE >> 20} MiB) and was cut: "
+        "its event dict cannot be read"
+    )

@@ -1,0 +1,31 @@
+"""How far a run has got, for a progress display (the CLI draws it).
+
+The library calls an `on_progress(Progress)` callback, never a terminal:
+after each chunk or range read, after each file, and when migrations are
+counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["OnProgress", "Progress"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    #: bytes read so far (decompressed) and the inputs' size on disk (0: unknown, e.g. stdin)
+    bytes_read: int
+    bytes_total: int
+    #: events read so far (files finished)
+    events: int
+    files_done: int
+    files_total: int
+    #: "reading", "analyzing" or "done"
+    stage: str = "reading"
+    #: live migrations found (known once the events are grouped)
+    migrations: int | None = None
+
+
+OnProgress = Callable[[Progress], None]
