@@ -19,6 +19,7 @@ from .events import LogKind, Status
 from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
 from .load import EventStream, load_events
 from .phases import classify
+from .progress import OnProgress
 from .report import HandlerMapInfo, MigrationReport, Reached, Report, Summary, Verdict
 from .verdict import judge
 
@@ -99,13 +100,21 @@ def analyze(
     since: str | None = None,
     until: str | None = None,
     on_file: Callable[[str], None] | None = None,
+    jobs: int | None = 1,
+    on_progress: OnProgress | None = None,
 ) -> Report:
     """Read the logs and judge every live migration in them.
 
     `since`/`until` are user text (see `parse_when`), resolved against the
-    newest event once the logs are read; `filters` holds the rest.
+    newest event once the logs are read; `filters` holds the rest. `jobs`
+    processes parse large inputs (None: every core; the report is the same
+    for any number); `on_progress` is told how far reading has got.
+    Only the fields the verdicts need are parsed (`Event.traits` stays
+    empty): the analysis never reads the other traits.
     """
-    stream = load_events(paths, kind=kind, tz=tz, on_file=on_file)
+    stream = load_events(
+        paths, kind=kind, tz=tz, on_file=on_file, full=False, jobs=jobs, on_progress=on_progress
+    )
     return analyze_stream(
         stream, handler_map=handler_map, filters=filters, since=since, until=until
     )

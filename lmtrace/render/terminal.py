@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from rich import box
@@ -12,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..load import EventStream
+from ..progress import OnProgress, Progress
 from ..report import MigrationReport, Report
 from .fields import iso
 from .report import (
@@ -227,3 +229,45 @@ def print_timelines(timelines: Sequence[Timeline], out: TextIO, *, heading: str 
 
 def _last_hop(r: TimelineRow) -> bool:
     return r.hop is r.entry.hops[-1]
+
+
+@contextlib.contextmanager
+def progress_bar(err: TextIO) -> Iterator[OnProgress]:
+    """A transient progress bar on `err` (stderr: never the report's
+    stream): bytes read of the inputs' size, events, then the analysis
+    stage. Yields the callback the library calls (lmtrace.progress)."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress as Bar,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
+    bar = Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TextColumn("{task.fields[events]} events"),
+        TimeElapsedColumn(),
+        console=Console(file=err, stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("reading", total=None, events="0")
+
+    def on_progress(p: Progress) -> None:
+        what = {"reading": f"reading {p.files_done}/{p.files_total} files"}.get(p.stage, p.stage)
+        if p.migrations is not None:
+            what += f", {p.migrations} migrations"
+        bar.update(
+            task,
+            description=what,
+            completed=p.bytes_read,
+            total=p.bytes_total or None,
+            events=f"{p.events:,}",
+        )
+
+    with bar:
+        yield on_progress
