@@ -47,10 +47,12 @@ class Chunk:
     first_line: int
     offset: int
     truncated: frozenset[int] = field(default=frozenset())
+    #: newlines in `data`, when the reader has counted them already
+    newlines: int = -1
 
     @property
     def lines(self) -> int:
-        n = self.data.count(b"\n")
+        n = self.newlines if self.newlines >= 0 else self.data.count(b"\n")
         if self.data and not self.data.endswith(b"\n"):
             n += 1
         return n
@@ -148,23 +150,32 @@ def iter_chunks(
             offset += nl + 1
             block = block[nl + 1 :]
             skipping = False
-        buf = pending + block if pending else block
-        cut = buf.rfind(b"\n")
-        if cut < 0:
-            if len(buf) > max_line:
-                # one enormous line: keep its head as a line of its own and
-                # drop the rest up to its newline
-                yield Chunk(buf[:TRUNCATED_HEAD] + b"\n", line, offset, frozenset((line,)))
-                line += 1
-                offset += len(buf)
-                pending = b""
-                skipping = True
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            # one copy at most: the bytes up to the block's last newline
+            if pending:
+                data = pending + memoryview(block)[: cut + 1]
             else:
-                pending = buf
+                data = block if cut + 1 == len(block) else block[: cut + 1]
+            pending = block[cut + 1 :]
+            # counted once here; scanners and line totals reuse it (a pass
+            # over the bytes is a good part of the time on a noisy log)
+            nl = data.count(b"\n")
+            yield Chunk(data, line, offset, newlines=nl)
+            line += nl
+            offset += len(data)
             continue
-        data, pending = buf[: cut + 1], buf[cut + 1 :]
-        yield Chunk(data, line, offset)
-        line += data.count(b"\n")
-        offset += len(data)
+        # no newline in this block: the line goes on
+        buf = pending + block if pending else block
+        if len(buf) > max_line:
+            # one enormous line: keep its head as a line of its own and
+            # drop the rest up to its newline
+            yield Chunk(buf[:TRUNCATED_HEAD] + b"\n", line, offset, frozenset((line,)))
+            line += 1
+            offset += len(buf)
+            pending = b""
+            skipping = True
+        else:
+            pending = buf
     if pending:
         yield Chunk(pending, line, offset)

@@ -72,6 +72,8 @@ def iso(dt: datetime | None) -> str | None:
     """UTC ISO 8601 with microseconds and a `Z`, or None."""
     if dt is None:
         return None
+    if dt.tzinfo is timezone.utc:  # nearly every time: skip the conversion
+        return dt.isoformat(timespec="microseconds")[:-6] + "Z"
     if dt.tzinfo is None:
         return dt.isoformat(timespec="microseconds")  # a local time, as printed
     return dt.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
