@@ -1,0 +1,144 @@
+"""Bad input and hostile conditions at the CLI: nothing lost, no traceback.
+
+Every input line is parsed, skipped or malformed (with file:line and a
+reason); invalid UTF-8 never stops a run; Ctrl-C and a closed pipe end it
+with a short message and the documented exit status; the progress bar only
+ever goes to a terminal's stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import lmtrace.cli as cli_module
+from lmtrace.cli import cli
+from lmtrace.load import load_events
+
+from .conftest import SAMPLES
+
+COLLECTOR_LINE = (
+    "2017-01-23 14:22:02.771 25667 INFO ceilometer_zenoss.dispatcher.zenoss [-] record_events called "
+    "(events=[<Event: e1, compute.instance.live_migration.post.dest.end, 2017-01-23 06:22:02.761138, "
+    "<Trait: display_name 1 {name}> <Trait: host_name 1 ndc27-3222> <Trait: request_id 1 req-1> "
+    "<Trait: instance_id 1 i-1>>])\n"
+)
+ZENPYTHON_LINE = (
+    "2017-01-23 17:21:04,289 DEBUG zen.zenpython: Queued event (total of 6) {{u'trait_display_name': "
+    "u'{name}', 'eventClassKey': u'openstack|compute.instance.live_migration.post.dest.start', "
+    "u'trait_host_name': u'ndc27-3205', 'rcvtime': 1485163264.289413, 'device': 'OpenStack', "
+    "'eventKey': u'b5e42f1b'}}\n"
+)
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.mark.parametrize(
+    ("template", "kind"), [(COLLECTOR_LINE, "collector"), (ZENPYTHON_LINE, "zenpython")]
+)
+def test_invalid_utf8_is_replaced_and_the_run_goes_on(tmp_path: Path, template: str, kind: str) -> None:
+    good = template.format(name="pdcmtest").encode()
+    bad = template.format(name="pdcm@@").encode().replace(b"@@", b"\xff\xfe")
+    p = tmp_path / f"{kind}.log"
+    p.write_bytes(b"\xc3\x28 garbage that is not UTF-8\n" + bad + good)
+    stream = load_events([str(p)])
+    (i,) = stream.inputs
+    assert (i.lines.total, i.lines.parsed, i.lines.skipped, i.lines.malformed) == (3, 2, 1, 0)
+    assert [e.display_name for e in stream.events] == ["pdcm\ufffd\ufffd", "pdcmtest"]
+
+
+def test_every_line_of_a_messy_file_is_accounted_for(tmp_path: Path) -> None:
+    lines = [
+        COLLECTOR_LINE.format(name="a"),
+        "\n",
+        "2017-01-23 14:22:03.000 1 DEBUG ceilometer_zenoss.dispatcher.zenoss [-] Publishing message to "
+        "zenoss.openstack.x.event record_events /usr/lib/zenoss.py:467\n",
+        COLLECTOR_LINE.format(name="b")[:150] + "\n",  # cut mid-event
+        "2017-01-23 14:22:04.000 1 INFO ceilometer_zenoss.dispatcher.zenoss [-] record_events called "
+        "(events=[<Event: garbage>])\n",
+        "2017-01-23 14:22:05.000 1 INFO ceilometer_zenoss.dispatcher.zenoss [-] record_events called (events=[])\n",
+        COLLECTOR_LINE.format(name="c").rstrip("\n"),  # no final newline
+    ]
+    p = tmp_path / "collector.log"
+    p.write_text("".join(lines))
+    r = run("events", str(p), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    (i,) = doc["inputs"]
+    assert i["lines"] == {"total": 7, "parsed": 2, "skipped": 3, "malformed": 2}
+    assert [m["line"] for m in i["malformed"]] == [4, 5]
+    assert f"{p}:4: malformed: truncated" in r.stderr
+    assert f"{p}:5: malformed: " in r.stderr
+    assert [e["display_name"] for e in doc["events"]] == ["a", "c"]
+
+
+@pytest.mark.parametrize("command", ["events", "analyze"])
+def test_a_directory_and_an_unreadable_glob_exit_2(tmp_path: Path, command: str) -> None:
+    r = run(command, str(tmp_path))
+    assert r.exit_code == 2
+    assert f"Error: {tmp_path}: is a directory, not a log file" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = run(command, str(tmp_path / "nothing*.log"))
+    assert r.exit_code == 2
+    assert "no file matches this pattern" in r.stderr
+
+
+def test_ctrl_c_exits_130_with_a_short_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lmtrace.analyze
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lmtrace.analyze, "analyze", interrupted)
+    r = run("analyze", str(SAMPLES / "collector.log"))
+    assert r.exit_code == 130
+    assert r.stderr == "lmtrace: interrupted\n"
+    assert r.stdout == ""
+
+
+def test_progress_is_silent_when_piped_and_on_stderr_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    logs = [str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")]
+    piped = run("analyze", *logs, "--format", "jsonl")
+    calls: list[object] = []
+
+    real_load = cli_module.progress_display
+
+    def spy(*, quiet: bool):  # type: ignore[no-untyped-def]
+        calls.append(quiet)
+        return real_load(quiet=quiet)
+
+    monkeypatch.setattr(cli_module, "_stderr_isatty", lambda: True)
+    monkeypatch.setattr(cli_module, "progress_display", spy)
+    tty = run("analyze", *logs, "--format", "jsonl")
+    quiet = run("analyze", *logs, "--format", "jsonl", "-q")
+    assert calls == [False, True]
+    # the report is the same bytes whether or not a bar was drawn on stderr
+    assert piped.stdout == tty.stdout == quiet.stdout
+    assert "reading" not in piped.stderr and "reading" not in quiet.stderr
+
+
+def test_the_progress_callback_sees_every_byte(tmp_path: Path) -> None:
+    from lmtrace.progress import Progress
+
+    logs = [str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")]
+    seen: list[Progress] = []
+    load_events(logs, on_progress=seen.append)
+    size = sum(Path(p).stat().st_size for p in logs)
+    assert seen[-1].stage == "analyzing"
+    assert seen[-1].bytes_read == seen[-1].bytes_total == size
+    assert seen[-1].files_done == 2 and seen[-1].events > 0
+    assert [p.bytes_read for p in seen] == sorted(p.bytes_read for p in seen)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2", "0"])
+def test_jobs_do_not_change_the_report(jobs: str) -> None:
+    logs = [str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")]
+    base = run("analyze", *logs, "--format", "json", "-q")
+    r = run("analyze", *logs, "--format", "json", "-q", "--jobs", jobs)
+    assert r.exit_code == 0
+    assert r.stdout == base.stdout
