@@ -20,7 +20,7 @@ from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, re
 from .load import EventStream, load_events
 from .phases import classify
 from .progress import OnProgress
-from .report import HandlerMapInfo, MigrationReport, Reached, Report, Summary, Verdict
+from .report import Firing, HandlerMapInfo, MigrationReport, Reached, Report, Summary, Verdict
 from .verdict import judge
 
 __all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]
@@ -209,6 +209,10 @@ def _mark_overlaps(migrations: list[MigrationReport]) -> list[MigrationReport]:
     return out
 
 
+def _host_writers(m: MigrationReport) -> list[Firing]:
+    return [f for f in m.handlers if f.writes_host and f.host is not None]
+
+
 def _summary(
     migrations: Iterable[MigrationReport], hmap: HandlerMap, coverage: Mapping[str, Coverage]
 ) -> Summary:
@@ -221,7 +225,8 @@ def _summary(
     )
     gaps = sum(len(c.gaps) for c in coverage.values())
     # the mapping change, where the evidence supports it: a stale or missed
-    # migration whose post.dest.end was seen carrying the destination
+    # migration whose post.dest.end was seen carrying the destination, unless
+    # the host Zenoss kept came from a context event (no mapping change helps)
     evidence = [
         m
         for m in ms
@@ -233,7 +238,7 @@ def _summary(
             and p.host_name == m.destination_host
             for p in m.phases
         )
-        and not any(f.context for f in m.handlers[-1:])
+        and not any(f.context for f in _host_writers(m)[-1:])
     ]
     notes = []
     if evidence:

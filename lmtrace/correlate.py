@@ -12,7 +12,8 @@ The rules are domain.md's "Verdict rules" (Joining, Migration, Coverage):
   most 10 minutes away (unless that migration already has this very phase:
   then a new migration starts); abort and force-complete, separate API calls
   with their own request id, attach to the instance's migration that is
-  still open or whose last event is at most 10 minutes away;
+  still open (no final phase yet at their time) or whose last event is at
+  most 10 minutes away;
 - a zenpython log covers the stretches between consecutive queued-event
   lines at most 10 minutes apart.
 """
@@ -127,10 +128,19 @@ class Occurrence:
 
 
 def join_sightings(events: Iterable[Event]) -> list[Occurrence]:
-    """Pair collector and zenpython sightings of the same event."""
+    """Pair collector and zenpython sightings of the same event.
+
+    By id first (Ceilometer's Event id = zenpython's `eventKey`). A sighting
+    left over, when either side has no id, pairs with one of the same event
+    type and instance whose time is nearest and within 5 minutes (collector
+    `generated` vs zenpython `rcvtime`), nearest pairs first, each sighting
+    used once. Queued sightings are placed before discarded/dropped ones, so
+    that a drop finds the queued sighting of its event.
+    """
     occs: list[Occurrence] = []
     by_id: dict[str, Occurrence] = {}
-    zen: list[Event] = []
+    queued: list[Event] = []
+    dropped: list[Event] = []
     for e in events:
         if e.source.kind is LogKind.COLLECTOR:
             if e.event_id is not None and e.event_id in by_id:
@@ -139,43 +149,77 @@ def join_sightings(events: Iterable[Event]) -> list[Occurrence]:
             occs.append(o)
             if e.event_id is not None:
                 by_id[e.event_id] = o
+        elif e.status is Status.QUEUED:
+            queued.append(e)
         else:
-            zen.append(e)
-    unmatched: list[Event] = []
-    for e in zen:
-        known = by_id.get(e.event_id) if e.event_id is not None else None
-        if known is None:
-            unmatched.append(e)
-        else:
-            _attach(known, e)
-    # fallback: no id on either side -> type + instance + nearest time (5 min)
-    loose: dict[tuple[str, str | None], list[Occurrence]] = defaultdict(list)
-    for o in occs:
-        if o.collector is not None and (o.event_id is None or not o.queued):
-            loose[(o.event_type, o.instance_id)].append(o)
-    zen_only: dict[str, Occurrence] = {}
-    for e in unmatched:
-        if e.event_id is not None and e.event_id in zen_only:
-            _attach(zen_only[e.event_id], e)
-            continue
-        best = None
-        t = e.rcvtime or e.logged_at
-        if t is not None:
-            for o in loose.get((e.event_type, e.instance_id), ()):
-                if o.event_id is not None and e.event_id is not None:
-                    continue  # both have ids and they differ: not the same event
-                if (o.queued if e.status is Status.QUEUED else o.dropped) is not None:
-                    continue  # each sighting is used once
-                d = abs(o.time - t)
-                if d <= JOIN_WINDOW and (best is None or d < abs(best.time - t)):
-                    best = o
-        if best is None:
-            best = Occurrence()
-            occs.append(best)
-            if e.event_id is not None:
-                zen_only[e.event_id] = best
-        _attach(best, e)
+            dropped.append(e)
+    for batch in (queued, dropped):
+        loose: list[Event] = []
+        for e in batch:
+            known = by_id.get(e.event_id) if e.event_id is not None else None
+            if known is None:
+                loose.append(e)
+            else:
+                _attach(known, e)
+        _join_loose(loose, occs, by_id)
     return occs
+
+
+def _slot(o: Occurrence, e: Event) -> Event | None:
+    """What `o` already holds where `e` would go."""
+    return o.queued if e.status is Status.QUEUED else o.dropped
+
+
+def _join_loose(loose: list[Event], occs: list[Occurrence], by_id: dict[str, Occurrence]) -> None:
+    """Pair zenpython sightings without an id match by type, instance and the
+    nearest time within JOIN_WINDOW, nearest pairs first; the rest become
+    occurrences of their own."""
+    if not loose:
+        return
+    # candidates per (type, instance), sorted by time; those without an id
+    # apart, as a sighting with an id pairs only with one without
+    every: dict[tuple[str, str | None], list[tuple[datetime, int]]] = defaultdict(list)
+    no_id: dict[tuple[str, str | None], list[tuple[datetime, int]]] = defaultdict(list)
+    for pos, o in enumerate(occs):
+        key = (o.event_type, o.instance_id)
+        every[key].append((o.time, pos))
+        if o.event_id is None:
+            no_id[key].append((o.time, pos))
+    for table in (every, no_id):
+        for entries in table.values():
+            entries.sort()
+    pairs: list[tuple[timedelta, int, int]] = []
+    for i, e in enumerate(loose):
+        t = e.rcvtime or e.logged_at
+        if t is None:
+            continue
+        entries = (every if e.event_id is None else no_id).get((e.event_type, e.instance_id), [])
+        for k in range(bisect.bisect_left(entries, (t - JOIN_WINDOW, -1)), len(entries)):
+            when, pos = entries[k]
+            if when > t + JOIN_WINDOW:
+                break
+            if _slot(occs[pos], e) is None:
+                pairs.append((abs(when - t), i, pos))
+    pairs.sort()
+    placed: set[int] = set()
+    for _, i, pos in pairs:
+        e, o = loose[i], occs[pos]
+        if i in placed or _slot(o, e) is not None:
+            continue  # each sighting is used once
+        _attach(o, e)
+        placed.add(i)
+    for i, e in enumerate(loose):
+        if i in placed:
+            continue
+        same = by_id.get(e.event_id) if e.event_id is not None else None
+        if same is not None:  # a second line for an event met earlier in this batch
+            _attach(same, e)
+            continue
+        o = Occurrence()
+        _attach(o, e)
+        occs.append(o)
+        if e.event_id is not None:
+            by_id[e.event_id] = o
 
 
 def _attach(o: Occurrence, e: Event) -> None:
@@ -215,6 +259,12 @@ class Group:
     def completed(self) -> bool:
         return any(o.phase is not None and o.phase.is_final for o in self.occurrences)
 
+    def open_at(self, t: datetime) -> bool:
+        """Started by `t` and no final phase yet at `t`: still running."""
+        return self.start <= t and not any(
+            o.phase is not None and o.phase.is_final and o.time <= t for o in self.occurrences
+        )
+
     def has_type(self, event_type: str) -> bool:
         return any(o.event_type == event_type for o in self.occurrences)
 
@@ -223,7 +273,18 @@ class Group:
 
 
 def group_migrations(occurrences: Sequence[Occurrence]) -> list[Group]:
-    """Live-migration occurrences grouped into migrations, oldest first."""
+    """Live-migration occurrences grouped into migrations, oldest first.
+
+    In three passes, so that each rule sees the migrations the one before
+    placed: (1) the migration's own events by request id; (2) events without
+    a request id, to the same instance's nearest migration within 10 minutes
+    that does not have that phase yet (a repeat — a second `_post.end` — is
+    another migration), else a new one; (3) abort / force-complete, separate
+    API calls with their own request id, to the same instance's migration
+    that is still open at their time or whose last event is at most
+    10 minutes away (an open one first, then the nearest), else a migration
+    of their own.
+    """
     lm = sorted((o for o in occurrences if o.phase is not None), key=lambda o: o.time)
     groups: list[Group] = []
     by_request: dict[str, Group] = {}
@@ -237,47 +298,19 @@ def group_migrations(occurrences: Sequence[Occurrence]) -> list[Group]:
             by_request[request_id] = g
         return g
 
+    def separate(o: Occurrence) -> bool:
+        return o.phase is not None and o.phase.separate_call
+
     # 1. the migration's own calls, by request id
     for o in lm:
-        ph = o.phase
-        assert ph is not None
         rid = o.request_id
-        if rid is None or ph.separate_call:
+        if rid is None or separate(o):
             continue
         g = by_request.get(rid) or new(o, rid)
         g.add(o)
-    # 2. abort / force-complete: their own request id; attach to the open one
+    # 2. no request id: the same instance's nearest migration within 10 minutes
     for o in lm:
-        ph = o.phase
-        assert ph is not None
-        if not ph.separate_call:
-            continue
-        rid = o.request_id
-        if rid is not None and rid in by_request:
-            by_request[rid].add(o)  # a second event of a call already placed
-            continue
-        target = None
-        if o.instance_id is not None:
-            best: tuple[bool, timedelta] | None = None
-            for g in by_instance.get(o.instance_id, ()):
-                is_open = not g.completed and g.start <= o.time
-                near = abs(o.time - g.end) <= GROUP_WINDOW
-                if not (is_open or near):
-                    continue
-                rank = (not is_open, g.nearest(o.time))
-                if best is None or rank < best:
-                    best, target = rank, g
-        if target is None:
-            target = new(o, rid)
-        elif rid is not None and rid not in target.attached_requests and rid != target.request_id:
-            target.attached_requests.append(rid)
-            by_request.setdefault(rid, target)
-        target.add(o)
-    # 3. no request id: the same instance's nearest migration within 10 minutes
-    for o in lm:
-        ph = o.phase
-        assert ph is not None
-        if o.request_id is not None or ph.separate_call:
+        if o.request_id is not None or separate(o):
             continue
         target = None
         for g in by_instance.get(o.instance_id, ()):
@@ -288,6 +321,32 @@ def group_migrations(occurrences: Sequence[Occurrence]) -> list[Group]:
                 target = g
         if target is None:
             target = new(o, None)
+        target.add(o)
+    # 3. abort / force-complete: their own request id; attach to the open one
+    for o in lm:
+        if not separate(o):
+            continue
+        rid = o.request_id
+        if rid is not None and rid in by_request:
+            by_request[rid].add(o)  # a second event of a call already placed
+            continue
+        target = None
+        if o.instance_id is not None:
+            best: tuple[bool, timedelta] | None = None
+            for g in by_instance.get(o.instance_id, ()):
+                is_open = g.open_at(o.time)
+                near = abs(o.time - g.end) <= GROUP_WINDOW
+                if not (is_open or near):
+                    continue
+                rank = (not is_open, g.nearest(o.time))
+                if best is None or rank < best:
+                    best, target = rank, g
+        if target is None:
+            target = new(o, rid)
+        elif rid is not None:
+            if rid not in target.attached_requests and rid != target.request_id:
+                target.attached_requests.append(rid)
+            by_request.setdefault(rid, target)
         target.add(o)
     for g in groups:
         g.occurrences.sort(key=lambda o: (o.time, o.phase.order if o.phase else (9, 9)))

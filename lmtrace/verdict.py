@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from .correlate import Coverage, Group, Occurrence
 from .events import Event, Status
-from .handlers import HandlerMap
+from .handlers import POST_DEST_END, HandlerMap
 from .phases import Side, Step
 from .report import (
     ContextReport,
@@ -90,13 +90,36 @@ class Facts:
     firings: tuple[Firing, ...]  # in the order Zenoss applied them
     lost_mapped: tuple[PhaseReport, ...]
     would: bool
+    #: the handler map already has a host-writing handler on post.dest.end
+    dest_mapped: bool = False
 
     @property
     def writers(self) -> list[Firing]:
         return [f for f in self.firings if f.writes_host and f.host is not None]
 
+    @property
+    def order_sensitive(self) -> bool:
+        """The last two host-writing firings came less than one second apart."""
+        w = self.writers
+        return len(w) > 1 and w[-1].time - w[-2].time < ORDER_SENSITIVE
+
+    @property
+    def moves(self) -> list[Firing]:
+        """Host-writing firings that put the VM somewhere other than its
+        source (on the destination when the source is unknown)."""
+        if self.source is not None:
+            return [w for w in self.writers if w.host != self.source]
+        if self.destination is not None:
+            return [w for w in self.writers if w.host == self.destination]
+        return []
+
     def verb(self, past: str, cond: str) -> str:
         return cond if self.would else past
+
+
+def _verb(f: Firing, past: str, cond: str) -> str:
+    """A firing that no zenpython log covered says what Zenoss *would* do."""
+    return cond if f.reached is Reached.WOULD else past
 
 
 Rule = Callable[[Facts], "tuple[Verdict, str, str] | None"]
@@ -118,18 +141,27 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
     if f.outcome not in (Outcome.FAILED, Outcome.ABORTED):
         return None
     how = "aborted" if f.outcome is Outcome.ABORTED else "failed and was rolled back"
-    wrong = [w for w in f.writers if f.source is not None and w.host != f.source]
-    if wrong:
-        w = wrong[-1]
-        return (
-            Verdict.FAILED,
-            f"the migration {how}; the VM stays on {f.source}, but {_where(w)} "
-            f"{f.verb('moved', 'would move')} it to {w.host} in Zenoss",
-            f"map {_short(w.event_type)} to no handler: only post.dest.end proves a move",
+    stays = f.source or "its source host"
+    if f.moves:
+        w = f.moves[-1]
+        reason = (
+            f"the migration {how}; the VM stays on {stays}, but {_where(w)} "
+            f"{_verb(w, 'moved', 'would move')} it to {w.host} in Zenoss"
         )
+        last = f.writers[-1]
+        if last is not w and f.source is not None and last.host == f.source:
+            reason += f", until {_where(last)} {_verb(last, 'wrote', 'would write')} {f.source} back"
+        if w.context:
+            rec = (
+                f"a {_short(w.event_type)} from {w.host} came during the failed migration; "
+                f"Zenoss corrects itself on the next update from {f.source or 'the source'}"
+            )
+        else:
+            rec = f"map {_short(w.event_type)} to no handler: only post.dest.end proves a move"
+        return Verdict.FAILED, reason, rec
     return (
         Verdict.FAILED,
-        f"the migration {how}; the VM stays on {f.source or 'its source host'} and no handler "
+        f"the migration {how}; the VM stays on {stays} and no handler "
         f"{f.verb('moved', 'would move')} it: Zenoss should show {f.source or 'the source'}",
         "none for Zenoss; look at nova-compute on the source for why the migration failed",
     )
@@ -138,16 +170,23 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
 def rule_incomplete(f: Facts) -> tuple[Verdict, str, str] | None:
     if f.outcome is not Outcome.INCOMPLETE and f.destination is not None:
         return None
-    wrong = [w for w in f.writers if f.source is not None and w.host != f.source]
+    wrong = f.moves
     moved = (
-        f"; {_where(wrong[-1])} {f.verb('already moved', 'would already move')} it to {wrong[-1].host}"
+        f"; {_where(wrong[-1])} {_verb(wrong[-1], 'already moved', 'would already move')} it to "
+        f"{wrong[-1].host}"
         if wrong
         else ""
     )
     if f.destination is None:
+        seen = any(p.side is Side.DESTINATION for p in f.phases)
+        what = (
+            "the destination-side phases carry no host_name"
+            if seen
+            else "no destination-side phase seen"
+        )
         return (
             Verdict.INCOMPLETE,
-            "no destination-side phase seen: the destination is unknown" + moved,
+            f"{what}: the destination is unknown" + moved,
             "give the log that covers the whole migration (rotated files, the other controller)",
         )
     return (
@@ -188,7 +227,16 @@ def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
 def rule_missed(f: Facts) -> tuple[Verdict, str, str] | None:
     if f.writers:
         return None
-    rec = "map compute.instance.live_migration.post.dest.end to instance_update in the ZenPack's events.py"
+    if f.dest_mapped and not any(p.phase == "post.dest.end" for p in f.phases):
+        rec = (
+            "post.dest.end, which this handler map acts on, is in neither log: check that the "
+            "destination's nova-compute sends it and that Ceilometer's event definitions pass it"
+        )
+    else:
+        rec = (
+            "map compute.instance.live_migration.post.dest.end to instance_update in the "
+            "ZenPack's events.py"
+        )
     if f.firings:
         names = ", ".join(sorted({_where(x) for x in f.firings}))
         return (
@@ -213,12 +261,10 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
     last = writers[-1]
     which = "the source" if last.host == f.source else "another host"
     reason = (
-        f"{_where(last)} {f.verb('wrote', 'would write')} {last.host} ({which}) last, "
+        f"{_where(last)} {_verb(last, 'wrote', 'would write')} {last.host} ({which}) last, "
         f"at {last.time:%H:%M:%S.%f}"[:-3]
-        + f": Zenoss {f.verb('shows', 'would show')} the VM on {last.host}, not {f.destination}"
+        + f": Zenoss {_verb(last, 'shows', 'would show')} the VM on {last.host}, not {f.destination}"
     )
-    if len(writers) > 1 and last.time - writers[-2].time < ORDER_SENSITIVE:
-        reason += f" (order-sensitive: {_where(writers[-2])} came less than 1 s before)"
     if last.context:
         rec = (
             f"a {_short(last.event_type)} from {last.host} arrived after the migration; "
@@ -236,7 +282,7 @@ def rule_ok(f: Facts) -> tuple[Verdict, str, str] | None:
     last = f.writers[-1]
     return (
         Verdict.OK,
-        f"{_where(last)} {f.verb('wrote', 'would write')} {last.host}, the destination, last",
+        f"{_where(last)} {_verb(last, 'wrote', 'would write')} {last.host}, the destination, last",
         "",
     )
 
@@ -295,23 +341,33 @@ def judge(
     source_host = next((p.host_name for p in phases if p.side is Side.SOURCE and p.host_name), None)
 
     start, end = group.start, group.end
-    firings = [f for o, p in zip(occs, phases) if (f := _firing(o, p.reached, hmap, context=False))]
-    after: list[Firing] = []
+    # each firing with the order Zenoss applied it in (Occurrence.apply_key:
+    # rcvtime when queued, else the collector's log time, line, place in line)
+    keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
+    for o, p in zip(occs, phases):
+        if (f := _firing(o, p.reached, hmap, context=False)) is not None:
+            keyed.append((o.apply_key(), f))
+    after_keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
     window: list[ContextReport] = []
     for o in context:
         if o.time < start:
             continue
-        if o.time <= end + CONTEXT_TAIL:
-            window.append(_context_report(o, reached_of(o, coverage), hmap))
-        f = _firing(o, reached_of(o, coverage), hmap, context=True)
+        inside = o.time <= end + CONTEXT_TAIL
+        r = reached_of(o, coverage)
+        if inside:
+            window.append(_context_report(o, r, hmap))
+        f = _firing(o, r, hmap, context=True)
         if f is None:
             continue
-        (firings if o.time <= end + CONTEXT_TAIL else after).append(f)
-    firings.sort(key=lambda f: (f.time, f.path, f.line))
-    after.sort(key=lambda f: (f.time, f.path, f.line))
+        (keyed if inside else after_keyed).append((o.apply_key(), f))
+    keyed.sort(key=lambda kf: kf[0])
+    after_keyed.sort(key=lambda kf: kf[0])
+    firings = [f for _, f in keyed]
+    after = [f for _, f in after_keyed]
 
     outcome = outcome_of(occs)
     lost = tuple(p for p in phases if p.reached in (Reached.NO, Reached.DISCARDED))
+    dest_handler = hmap.handler_for(POST_DEST_END)
     facts = Facts(
         outcome=outcome,
         source=source_host,
@@ -320,6 +376,7 @@ def judge(
         firings=tuple(firings),
         lost_mapped=tuple(p for p in lost if p.handler is not None),
         would=bool(phases) and all(p.reached is Reached.WOULD for p in phases),
+        dest_mapped=dest_handler is not None and hmap.writes_host(dest_handler),
     )
     for rule in RULES:
         got = rule(facts)
@@ -328,6 +385,10 @@ def judge(
             break
     else:  # pragma: no cover - rule_ok always answers
         raise AssertionError("no rule applied")
+    writers = facts.writers
+    if facts.order_sensitive:
+        # whatever the verdict, the host Zenoss kept depends on which came last
+        reason += f" (order-sensitive: {_where(writers[-2])} came less than 1 s before)"
 
     corrected = None
     if verdict in (Verdict.STALE, Verdict.MISSED, Verdict.LOST) and dest_host is not None:
@@ -336,7 +397,6 @@ def judge(
                 if f.host == dest_host:
                     corrected = CorrectedBy(event_type=f.event_type, time=f.time, host=f.host)
                 break
-    writers = facts.writers
     first_dest = next((p.phase for p in phases if dest_host and p.host_name == dest_host), None)
     return MigrationReport(
         request_id=group.request_id,
@@ -358,7 +418,7 @@ def judge(
         end=end,
         would=facts.would,
         attached_requests=tuple(group.attached_requests),
-        order_sensitive=len(writers) > 1 and writers[-1].time - writers[-2].time < ORDER_SENSITIVE,
+        order_sensitive=facts.order_sensitive,
         device=next((o.device for o in occs if o.device), None),
         context=tuple(window),
     )

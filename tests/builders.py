@@ -44,9 +44,14 @@ class Log:
         request_id: str | None | bool = True,
         event_id: str | None | bool = True,
         delay: float = 0.2,
+        dropped: bool = False,
+        same_line: bool = False,
     ) -> "Log":
         """Add one event `at` seconds after T0; `queued=None` means zenpython
-        never saw it; `discarded` adds a queue-overflow line after queueing."""
+        never saw it; `discarded` adds a queue-overflow line after queueing,
+        `dropped` an `Event dropped by transform` one. `same_line` puts the
+        collector sighting in the previous `record_events` line (same line
+        number and log time, next place in the line)."""
         self.n += 1
         etype = event_type or LM + suffix
         eid = f"{self.request_id}-{self.instance_id}-ev-{self.n}" if event_id is True else event_id
@@ -61,12 +66,18 @@ class Log:
             host_name=host,
         )
         if collector:
+            prev = next((e for e in reversed(self.events) if e.source.kind is LogKind.COLLECTOR), None)
+            if same_line and prev is not None:
+                source, logged, index = prev.source, prev.logged_at, prev.index + 1
+            else:
+                source, logged, index = self._src(COLLECTOR), gen + timedelta(milliseconds=9), 0
             self.events.append(
                 Event(
-                    source=self._src(COLLECTOR),
+                    source=source,
                     status=Status.RECORDED,
                     generated=gen,
-                    logged_at=gen + timedelta(milliseconds=9),
+                    logged_at=logged,
+                    index=index,
                     **common,  # type: ignore[arg-type]
                 )
             )
@@ -75,11 +86,11 @@ class Log:
             self.events.append(
                 Event(source=self._src(ZENPYTHON), status=Status.QUEUED, rcvtime=rcv, logged_at=rcv, **common)  # type: ignore[arg-type]
             )
-            if discarded:
+            if discarded or dropped:
                 self.events.append(
                     Event(
                         source=self._src(ZENPYTHON),
-                        status=Status.DISCARDED,
+                        status=Status.DISCARDED if discarded else Status.DROPPED,
                         rcvtime=rcv,
                         logged_at=rcv + timedelta(seconds=1),
                         **common,  # type: ignore[arg-type]

@@ -520,3 +520,14 @@ def test_reader_never_crashes(text: str) -> None:
     else:
         assert hmap.handlers
         recommended_change(hmap)
+
+
+def test_a_users_map_replaces_the_builtin_one(tmp_path: Path) -> None:
+    # domain.md: a handler map that the user gives is not merged with the built-in one
+    toml = tmp_path / "map.toml"
+    toml.write_text('"compute.instance.live_migration.post.dest.end" = "my_handler"\n')
+    hmap = load_handler_map(str(toml))
+    assert dict(hmap.handlers) == {LM + "post.dest.end": "my_handler"}
+    assert hmap.handler_for("compute.instance.update") is None  # osi-2.x maps it; this map does not
+    assert hmap.handler_for(LM + "_post.end") is None
+    assert hmap.writes_host("my_handler") and hmap.is_assumed("my_handler")
