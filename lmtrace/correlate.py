@@ -62,14 +62,25 @@ class Occurrence:
         return e
 
     def _first(self, attr: str) -> str | None:
-        for e in (self.collector, self.queued, self.dropped):
-            if e is not None and getattr(e, attr) is not None:
-                return getattr(e, attr)  # type: ignore[no-any-return]
-        return None
+        # the analysis asks these a few times per event: plain code, no loop
+        c = self.collector
+        if c is not None:
+            v = getattr(c, attr)
+            if v is not None:
+                return v  # type: ignore[no-any-return]
+        q = self.queued
+        if q is not None:
+            v = getattr(q, attr)
+            if v is not None:
+                return v  # type: ignore[no-any-return]
+        d = self.dropped
+        return None if d is None else getattr(d, attr)  # type: ignore[no-any-return]
 
     @property
     def event_type(self) -> str:
-        return self.any.event_type
+        e = self.collector or self.queued or self.dropped
+        assert e is not None
+        return e.event_type
 
     @property
     def event_id(self) -> str | None:
@@ -114,7 +125,9 @@ class Occurrence:
 
     @property
     def phase(self) -> PhaseInfo | None:
-        return classify(self.event_type)
+        e = self.collector or self.queued or self.dropped
+        assert e is not None
+        return classify(e.event_type)
 
     def apply_key(self) -> tuple[datetime, int, str, int, int]:
         """The order Zenoss applies handlers in: zenpython's rcvtime (then

@@ -104,7 +104,10 @@ class HandlerMap:
 
     def handler_for(self, event_type: str) -> str | None:
         """The handler that runs for `event_type` (prefixed or bare), or None."""
-        return self.handlers.get(_bare(event_type))
+        h = self.handlers.get(event_type)
+        if h is None and event_type.startswith("openstack"):
+            h = self.handlers.get(_bare(event_type))
+        return h
 
     def writes_host(self, handler: str) -> bool:
         """Whether `handler` writes the host; an unknown handler is assumed to."""

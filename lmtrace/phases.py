@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = ["Family", "PhaseInfo", "Side", "Step", "classify", "is_live_migration"]
@@ -94,25 +94,26 @@ class PhaseInfo:
     step: Step
     edge: str  # "start" or "end"
     family: Family
+    # derived once (classify caches one PhaseInfo per event type, and the
+    # analysis asks for these several times per event)
+    #: which host sent it, hence what its host_name is
+    side: Side = field(init=False)
+    #: short, family-independent name: `post.dest.end`, `_post.end`
+    name: str = field(init=False)
+    #: `post.dest.end` or `_post.end`: the migration completed
+    is_final: bool = field(init=False)
+    #: `post.dest.end`: at its end the instance record points at the destination
+    proves_move: bool = field(init=False)
+    #: abort and force-complete are API calls with their own request id
+    separate_call: bool = field(init=False)
 
-    @property
-    def side(self) -> Side:
-        return _SIDE[self.step]
-
-    @property
-    def name(self) -> str:
-        """Short, family-independent name: `post.dest.end`, `_post.end`."""
-        return f"{self.step.value}.{self.edge}"
-
-    @property
-    def is_final(self) -> bool:
-        """`post.dest.end` or `_post.end`: the migration completed."""
-        return self.edge == "end" and self.step in (Step.POST_DEST, Step.POST)
-
-    @property
-    def proves_move(self) -> bool:
-        """`post.dest.end`: at its end the instance record points at the destination."""
-        return self.edge == "end" and self.step is Step.POST_DEST
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "side", _SIDE[self.step])
+        set_(self, "name", f"{self.step.value}.{self.edge}")
+        set_(self, "is_final", self.edge == "end" and self.step in (Step.POST_DEST, Step.POST))
+        set_(self, "proves_move", self.edge == "end" and self.step is Step.POST_DEST)
+        set_(self, "separate_call", self.step in (Step.ABORT, Step.FORCE_COMPLETE))
 
     @property
     def is_rollback(self) -> bool:
@@ -122,10 +123,6 @@ class PhaseInfo:
     def is_abort(self) -> bool:
         return self.step is Step.ABORT
 
-    @property
-    def separate_call(self) -> bool:
-        """Abort and force-complete are API calls with their own request id."""
-        return self.step in (Step.ABORT, Step.FORCE_COMPLETE)
 
     @property
     def order(self) -> tuple[int, int]:

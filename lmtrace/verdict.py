@@ -9,6 +9,7 @@ listens to) are reported beside it, in `lost_phases`.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,10 @@ ORDER_SENSITIVE = timedelta(seconds=1)
 _FIRES = (Reached.YES, Reached.WOULD)
 
 
+def _time_of(o: Occurrence) -> datetime:
+    return o.time
+
+
 def reached_of(o: Occurrence, coverage: Coverage | None) -> Reached:
     """`coverage` is None when no zenpython log was given at all."""
     if o.dropped is not None:
@@ -56,8 +61,12 @@ def _sighting(e: Event | None) -> Sighting | None:
         at=e.logged_at,
         local_time=e.local_time,
         rcvtime=e.rcvtime,
-        status=e.status.value,
+        status=_STATUS_TEXT[e.status],
     )
+
+
+# Enum.value is a descriptor call; a Sighting is built for every sighting
+_STATUS_TEXT = {s: s.value for s in Status}
 
 
 def _firing(o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool) -> Firing | None:
@@ -291,8 +300,13 @@ RULES: Sequence[Rule] = (rule_failed, rule_incomplete, rule_lost, rule_missed, r
 
 
 def outcome_of(occs: Sequence[Occurrence]) -> Outcome:
-    steps = {o.phase.step for o in occs if o.phase is not None}
-    finals = any(o.phase is not None and o.phase.is_final for o in occs)
+    steps = set()
+    finals = False
+    for o in occs:
+        ph = o.phase
+        if ph is not None:
+            steps.add(ph.step)
+            finals = finals or ph.is_final
     if Step.ABORT in steps:
         return Outcome.ABORTED
     if Step.ROLLBACK in steps or Step.ROLLBACK_DEST in steps:
@@ -349,10 +363,12 @@ def judge(
             keyed.append((o.apply_key(), f))
     after_keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
     window: list[ContextReport] = []
-    for o in context:
-        if o.time < start:
-            continue
-        inside = o.time <= end + CONTEXT_TAIL
+    tail = end + CONTEXT_TAIL
+    # context is in time order: start at the window, stop after the first
+    # host-writing firing past it (all that corrected_by needs)
+    for i in range(bisect_left(context, start, key=_time_of), len(context)):
+        o = context[i]
+        inside = o.time <= tail
         r = reached_of(o, coverage)
         if inside:
             window.append(_context_report(o, r, hmap))
@@ -360,6 +376,8 @@ def judge(
         if f is None:
             continue
         (keyed if inside else after_keyed).append((o.apply_key(), f))
+        if not inside and f.writes_host and f.host is not None:
+            break
     keyed.sort(key=lambda kf: kf[0])
     after_keyed.sort(key=lambda kf: kf[0])
     firings = [f for _, f in keyed]
