@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Regenerate the golden reports of every sample: samples/expected/ and
+samples/scenarios/<name>/expected/.
+
+    python samples/make_golden.py           # rewrite every golden file (and drop orphans)
+    python samples/make_golden.py --check   # write nothing; exit 1 if any file is out of date
+    python samples/make_golden.py --list    # the shell command behind each golden file
+
+Each golden file is the stdout of one `lmtrace` command, run from the repository root with
+paths relative to it (so the paths inside the reports are stable):
+
+    analyze.{txt,md,json,jsonl,csv}         lmtrace analyze <collector> <zenpython> --format F
+    analyze.pr401.{txt,md,json,jsonl,csv}   the same with --zenpack osi-2.x-pr401
+                                            (the demo pair and `stale` only)
+    timeline.{txt,md}                       lmtrace timeline <collector> <zenpython> --request R
+                                            --format text|markdown (the demo pair's pdcmtest
+                                            migration and `stale` only)
+
+The rotated scenario passes its collector set as the glob 'samples/scenarios/rotated/collector.log*',
+which lmtrace expands itself. tests/test_golden.py imports CASES and `run` from this file, so the
+test and the files cannot disagree on a command. After regenerating, review `git diff samples/`
+like code: a changed golden is a changed report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from click.testing import CliRunner
+
+from lmtrace.cli import cli
+
+#: --format value -> golden file suffix
+ANALYZE_FORMATS = {"text": "txt", "markdown": "md", "json": "json", "jsonl": "jsonl", "csv": "csv"}
+TIMELINE_FORMATS = {"text": "txt", "markdown": "md"}
+#: the second handler map, golden only where it changes a verdict (demo pair, stale)
+PR401 = "osi-2.x-pr401"
+PR401_DIRS = ("samples", "samples/scenarios/stale")
+#: the migration whose timeline is golden, by display name (None: the only one)
+TIMELINE_OF = {"samples": "pdcmtest", "samples/scenarios/stale": None}
+#: environment of every run: no terminal size, so nothing can depend on one by accident
+BASE_ENV: dict[str, str | None] = {"COLUMNS": None, "LINES": None}
+
+
+@dataclass(frozen=True)
+class Golden:
+    """One golden file (`path`, relative to the repo root) and the lmtrace
+    arguments whose stdout it holds."""
+
+    path: str
+    args: tuple[str, ...]
+
+    @property
+    def command(self) -> str:
+        return "lmtrace " + shlex.join(self.args)
+
+    @property
+    def fmt(self) -> str:
+        return self.args[self.args.index("--format") + 1]
+
+
+def sample_dirs() -> list[str]:
+    """The demo pair's directory, then every scenario, relative to the root."""
+    scen = sorted(p.parent.name for p in (HERE / "scenarios").glob("*/manifest.json"))
+    return ["samples", *(f"samples/scenarios/{s}" for s in scen)]
+
+
+def logs_of(d: str) -> list[str]:
+    """The log arguments for a sample directory: collector first, then zenpython;
+    a rotated collector set as one glob."""
+    rotated = any((ROOT / d).glob("collector.log.*"))
+    return [f"{d}/collector.log*" if rotated else f"{d}/collector.log", f"{d}/zenpython.log"]
+
+
+def manifest(d: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads((ROOT / d / "manifest.json").read_text(encoding="utf-8"))
+    return data
+
+
+def timeline_request(d: str) -> str:
+    migs = manifest(d)["migrations"]
+    assert isinstance(migs, list)
+    name = TIMELINE_OF[d]
+    picked = [m for m in migs if name is None or m["display_name"] == name]
+    assert len(picked) == 1, f"{d}: {len(picked)} migrations named {name!r}"
+    rid = picked[0]["request_id"]
+    assert isinstance(rid, str)
+    return rid
+
+
+def _cases() -> list[Golden]:
+    out: list[Golden] = []
+    for d in sample_dirs():
+        logs = logs_of(d)
+        maps: list[tuple[str, tuple[str, ...]]] = [("", ())]  # (file tag, extra arguments)
+        if d in PR401_DIRS:
+            maps.append((".pr401", ("--zenpack", PR401)))
+        for tag, zp in maps:
+            for fmt, ext in ANALYZE_FORMATS.items():
+                out.append(
+                    Golden(
+                        f"{d}/expected/analyze{tag}.{ext}", ("analyze", *logs, *zp, "--format", fmt)
+                    )
+                )
+        if d in TIMELINE_OF:
+            req = timeline_request(d)
+            for fmt, ext in TIMELINE_FORMATS.items():
+                out.append(
+                    Golden(
+                        f"{d}/expected/timeline.{ext}",
+                        ("timeline", *logs, "--request", req, "--format", fmt),
+                    )
+                )
+    return out
+
+
+CASES: list[Golden] = _cases()
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run(case: Golden, env: Mapping[str, str | None] | None = None) -> Run:
+    """Run `case` in-process with click's CliRunner (stdout is not a terminal,
+    as when piped). The caller must have the repo root as its cwd."""
+    result = CliRunner().invoke(
+        cli, list(case.args), env={**BASE_ENV, **(env or {})}, catch_exceptions=False
+    )
+    return Run(
+        result.exit_code, result.stdout_bytes.decode("utf-8"), result.stderr_bytes.decode("utf-8")
+    )
+
+
+def unstable(text: str) -> list[str]:
+    """What a golden must not contain: this checkout's absolute path, or
+    today's date (the samples are from 2017)."""
+    out = []
+    if str(ROOT) in text:
+        out.append(f"the absolute path {ROOT}")
+    for today in {date.today(), datetime.now(timezone.utc).date()}:
+        if today.isoformat() in text:
+            out.append(f"today's date {today.isoformat()}")
+    return out
+
+
+def read_golden(case: Golden) -> str | None:
+    p = ROOT / case.path
+    return p.read_bytes().decode("utf-8") if p.exists() else None
+
+
+def diff(case: Golden, have: str | None, got: str, limit: int = 60) -> str:
+    lines = list(
+        difflib.unified_diff(
+            (have or "").splitlines(keepends=True),
+            got.splitlines(keepends=True),
+            fromfile=case.path,
+            tofile=f"{case.command} (now)",
+        )
+    )
+    more = [f"... {len(lines) - limit} more diff lines\n"] if len(lines) > limit else []
+    return "".join(lines[:limit] + more)
+
+
+def orphans() -> list[Path]:
+    """Files in expected/ directories that no case writes."""
+    wanted = {ROOT / c.path for c in CASES}
+    return sorted(
+        p for d in sample_dirs() for p in (ROOT / d / "expected").glob("*") if p not in wanted
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a golden is out of date"
+    )
+    ap.add_argument("--list", action="store_true", help="print each golden file and its command")
+    opts = ap.parse_args(argv)
+    os.chdir(ROOT)
+    if opts.list:
+        for c in CASES:
+            print(f"{c.path}\n    {c.command}")
+        return 0
+    failed = changed = 0
+    for c in CASES:
+        first, second = run(c), run(c)
+        problems = []
+        if first.exit_code != 0:
+            problems.append(f"exit status {first.exit_code}: {first.stderr.strip()}")
+        if first.stdout != second.stdout:
+            problems.append("two runs differ (output is not deterministic)")
+        problems += unstable(first.stdout)
+        if problems:
+            failed += 1
+            print(f"FAIL {c.path}: {'; '.join(problems)}\n    {c.command}", file=sys.stderr)
+            continue
+        have = read_golden(c)
+        if have == first.stdout:
+            continue
+        changed += 1
+        if opts.check:
+            print(f"out of date: {c.path}", file=sys.stderr)
+            print(diff(c, have, first.stdout), file=sys.stderr)
+            continue
+        p = ROOT / c.path
+        p.parent.mkdir(exist_ok=True)
+        p.write_bytes(first.stdout.encode("utf-8"))
+        print(f"{'wrote' if have is None else 'updated'} {c.path}")
+    for p in orphans():
+        changed += 1
+        if opts.check:
+            print(f"orphan (no command writes it): {p.relative_to(ROOT)}", file=sys.stderr)
+        else:
+            p.unlink()
+            print(f"removed {p.relative_to(ROOT)}")
+    verb = "out of date" if opts.check else "written"
+    print(f"{len(CASES)} golden files, {changed} {verb}, {failed} failed", file=sys.stderr)
+    return 1 if failed or (opts.check and changed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
