@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from ._gc import gc_paused
 from .correlate import Coverage, Occurrence, coverage_of, group_migrations, join_sightings
 from .errors import UsageError
 from .events import LogKind, Status
@@ -127,6 +128,18 @@ def analyze_stream(
     filters: Filters | None = None,
     since: str | None = None,
     until: str | None = None,
+) -> Report:
+    """Judge the migrations of events already loaded (see `analyze`)."""
+    with gc_paused():
+        return _analyze_stream(stream, handler_map, filters, since, until)
+
+
+def _analyze_stream(
+    stream: EventStream,
+    handler_map: HandlerMap | None,
+    filters: Filters | None,
+    since: str | None,
+    until: str | None,
 ) -> Report:
     hmap = handler_map or builtin_map(DEFAULT_MAP)
     filters = filters or Filters()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from ._gc import gc_paused
 from .clock import FileClock, given_clock, infer_clock, tz_for
 from .events import Event, LineCounts, LogKind, Malformed
 from .parallel import scan_files
@@ -81,6 +82,19 @@ def load_events(
     bytes are read (see lmtrace.progress).
     Raises InputError for a missing, unreadable or unrecognisable file.
     """
+    with gc_paused():
+        return _load(paths, kind, tz, full, on_file, jobs, on_progress)
+
+
+def _load(
+    paths: Sequence[str],
+    kind: LogKind | None,
+    tz: Mapping[str, tzinfo] | None,
+    full: bool,
+    on_file: Callable[[str], None] | None,
+    jobs: int | None,
+    on_progress: OnProgress | None,
+) -> EventStream:
     given = dict(tz or {})
     inputs: list[InputSummary] = []
     events: list[Event] = []

@@ -147,9 +147,11 @@ def _worker(task: _Task) -> _Part:
 def _worker_init() -> None:
     # Ctrl-C goes to the whole process group: the parent handles it and
     # terminates the pool; workers must not print tracebacks of their own
+    import gc
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # as in the parent (lmtrace._gc): rows form no cycles
 
 
 # -- planning ------------------------------------------------------------------
