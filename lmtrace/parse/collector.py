@@ -53,12 +53,13 @@ _EVENT_HEAD = re.compile(
     r"<Event: (?P<id>[^,<>\s]+), (?P<type>[^,<>\s]+), (?P<gen>[^,<>]*?), "
 )
 _HOT = ("request_id", "instance_id", "host_name", "display_name", "state")
-# (name, key at the start, key after a separator, len(key))
-_HOT_KEYS = tuple(
-    (name, f"<Trait: {name} ", f"> <Trait: {name} ", len(f"<Trait: {name} ")) for name in _HOT
+# a hot trait as the first of the list and after another one, with its
+# dtype (1: text), and their lengths
+_HOT_NEEDLES = tuple(
+    (f"<Trait: {name} 1 ", f"> <Trait: {name} 1 ", len(f"<Trait: {name} 1 "), len(f"> <Trait: {name} 1 "))
+    for name in _HOT
 )
 _TRAIT_SEP = "> <Trait: "
-_HOT_FINDS = tuple(k[1:] for k in _HOT_KEYS)
 _RECORDED = Status.RECORDED
 EXCERPT = 120
 
@@ -202,12 +203,12 @@ class CollectorScanner:
                 raise _BadRecord(f"event {i + 1}: bad generated time {gen!r}") from None
             if full:
                 traits = _model_traits(seg, i + 1)
-                hot = {t.name: t.value for t in traits if t.name in _HOT}
+                hot = _hot_of(traits)
                 out.append(
                     _row(source, intern(event_type, event_type), event_id, generated, local_time, hot, traits, i, intern)
                 )
                 continue
-            # the hot path: five finds per event, values interned (see _hot_traits)
+            # the hot path: five finds per event, values interned (see _hot_values)
             rq, inst, host, name, state = _hot_values(seg, intern)
             out.append(
                 (line, offset, 1, _RECORDED, intern(event_type, event_type), event_id, generated, None,
@@ -236,7 +237,7 @@ class CollectorScanner:
             except ValueError:
                 raise _BadRecord(f"event {i + 1}: bad generated time {ev.get('generated')!r}") from None
             traits = tuple(_dict_trait(t, i + 1) for t in ev.get("traits") or ())
-            hot = {t.name: t.value for t in traits if t.name in _HOT}
+            hot = _hot_of(traits)
             out.append(
                 _row(
                     source,
@@ -310,52 +311,39 @@ def _row(
     )
 
 
+def _hot_of(traits: tuple[Trait, ...]) -> dict[str, Any]:
+    """The convenience fields of a full trait set: the first *text* trait of
+    each hot name, exactly what `_hot_values` finds without splitting."""
+    hot: dict[str, Any] = {}
+    for t in traits:
+        if t.dtype is TraitType.TEXT and t.name in _HOT and t.name not in hot:
+            hot[t.name] = t.value
+    return hot
+
+
 def _hot_values(seg: str, intern: Callable[[str, str], str]) -> list[str | None]:
-    """`_hot_traits` as the values of `_HOT` in order, "" as None (as
-    `_row` has them), each value interned."""
+    """The hot fields of one event's trait text, in `_HOT` order, without
+    reading the rest: the first `<Trait: NAME 1 ` (a text trait) at the start
+    or after `> `, its value running to the next `> <Trait: ` or the end,
+    as `_model_traits` splits them; "" as None, each value interned."""
     out: list[str | None] = []
     append = out.append
-    for key, after_sep, n in _HOT_FINDS:
-        if seg.startswith(key):
-            vstart = n
+    find = seg.find
+    for head, needle, nh, nn in _HOT_NEEDLES:
+        if seg.startswith(head):
+            vstart = nh
         else:
-            at = seg.find(after_sep)
+            at = find(needle)
             if at < 0:
                 append(None)
                 continue
-            vstart = at + 2 + n
-        if not seg.startswith("1 ", vstart):
-            append(None)
-            continue
-        end = seg.find(_TRAIT_SEP, vstart + 1)
+            vstart = at + nn
+        end = find(_TRAIT_SEP, vstart)
         if end < 0:
             end = len(seg) - 1 if seg.endswith(">") else len(seg)
-        v = seg[vstart + 2 : end]
+        v = seg[vstart:end]
         append(intern(v, v) if v else None)
     return out
-
-
-def _hot_traits(seg: str) -> dict[str, Any]:
-    """The hot fields of one event's trait text, without reading the rest:
-    the first `<Trait: NAME ` at the start or after `> `, a value only when
-    its dtype is 1 (text), running to the next `> <Trait: ` or the end,
-    exactly as `_model_traits` splits them, so both paths agree."""
-    hot: dict[str, Any] = {}
-    for name, key, after_sep, n in _HOT_KEYS:
-        if seg.startswith(key):
-            vstart = n
-        else:
-            at = seg.find(after_sep)
-            if at < 0:
-                continue
-            vstart = at + 2 + n
-        if not seg.startswith("1 ", vstart):
-            continue
-        end = seg.find(_TRAIT_SEP, vstart + 1)
-        if end < 0:
-            end = len(seg) - 1 if seg.endswith(">") else len(seg)
-        hot[name] = seg[vstart + 2 : end]
-    return hot
 
 
 def _model_traits(seg: str, n: int) -> tuple[Trait, ...]:
