@@ -18,7 +18,9 @@ lmtrace.clock); each hop also keeps the line's own local timestamp and its
 `file:line`, so that a reader can find it with grep. A hop's `delay` is from
 the previous hop that happened. No log records when a handler ran, so the
 handler hop is *inferred*: at the queue time (the collector's log time for
-an event no zenpython log covers), with no delay.
+an event no zenpython log covers), with no delay. For an event the handler
+map maps to no handler, the handler hop does not apply (`not_applicable`):
+it is not a hop that should have happened and did not.
 
 Entries are in the order of their phase's time (domain.md, "Time of a
 phase": `generated`, else zenpython's `rcvtime`), never of log position; ties
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .events import LogKind, Status
+from .humantime import clock
 from .load import InputSummary
 from .report import ContextReport, MigrationReport, PhaseReport, Reached, Report, Sighting, Verdict
 
@@ -78,8 +81,11 @@ class Hop:
     happened where no log given could see it (an event zenpython queued went
     through the collector even when no collector log shows it); without,
     it did not happen (covered by zenpython but never queued; a handler that
-    never ran). `local_time` is the log line's own timestamp (naive, as
-    printed); `at` is UTC.
+    never ran). `not_applicable` (with `missing`) marks the handler hop of
+    an event mapped to no handler: there is nothing that could have run.
+    `local_time` is the log line's own timestamp (naive, as printed); `at`
+    is UTC. `since` is the time of the previous hop that happened, which
+    `delay` counts from.
     """
 
     name: HopName
@@ -92,8 +98,10 @@ class Hop:
     missing: bool = False
     unknown: bool = False
     inferred: bool = False
+    not_applicable: bool = False
     note: str = ""
     rcvtime: datetime | None = None  # zenpython's own receive time (UTC)
+    since: datetime | None = None  # the previous hop's time (UTC), where `delay` starts
 
     @property
     def location(self) -> str | None:
@@ -150,6 +158,7 @@ class Timeline:
     entries: tuple[TimelineEntry, ...]
     inputs: tuple[InputClock, ...]
     notes: tuple[str, ...] = ()
+    label: str = ""  # the migration's label: its request id, else instance@start
 
     @property
     def skews(self) -> int:
@@ -189,13 +198,13 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
         notes.append("attached requests (abort / force-complete): " + ", ".join(m.attached_requests))
     if m.overlaps:
         notes.append("overlaps in time with: " + ", ".join(m.overlaps))
-    if m.order_sensitive:
-        notes.append("order-sensitive: the last two host-writing handlers ran less than 1 s apart")
+    # order-sensitive: the verdict's reason says so when it matters (the two
+    # last host writes wrote different hosts), so no note repeats it
     if m.corrected_by is not None:
         c = m.corrected_by
         notes.append(
-            f"corrected by {_short(c.event_type)} writing {c.host} at "
-            f"{c.time:%Y-%m-%d %H:%M:%S.%f}"[:-3] + " UTC, after the migration"
+            f"corrected by {c.event_type} writing {c.host} at {clock(c.time, dated=True)} UTC, "
+            "after the migration"
         )
     skews = sum(1 for e in entries if e.skew)
     if skews:
@@ -222,6 +231,7 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
         entries=tuple(entries),
         inputs=tuple(_input_clock(i) for i in report.inputs),
         notes=tuple(notes),
+        label=m.label,
     )
 
 
@@ -375,6 +385,7 @@ def _hops(s: _Seen, zen_given: bool) -> tuple[tuple[Hop, ...], str | None]:
                 line=c.line,
                 kind=LogKind.COLLECTOR,
                 delay=_delay(c.at, prev),
+                since=prev,
             )
         )
         prev = c.at if c.at is not None else prev
@@ -402,6 +413,7 @@ def _hops(s: _Seen, zen_given: bool) -> tuple[tuple[Hop, ...], str | None]:
                 kind=LogKind.ZENPYTHON,
                 delay=_delay(at, prev),
                 rcvtime=q.rcvtime,
+                since=prev,
             )
         )
         prev = at if at is not None else prev
@@ -447,6 +459,7 @@ def _hops(s: _Seen, zen_given: bool) -> tuple[tuple[Hop, ...], str | None]:
                 delay=_delay(d.at, prev),
                 note=f"{why}: never reached Zenoss",
                 rcvtime=d.rcvtime,
+                since=prev,
             )
         )
 
@@ -457,7 +470,8 @@ def _hops(s: _Seen, zen_given: bool) -> tuple[tuple[Hop, ...], str | None]:
 
 def _handler_hop(s: _Seen, q: Sighting | None, c: Sighting | None) -> Hop:
     if s.handler is None:
-        return Hop(name=HopName.HANDLER, missing=True, note="mapped to no handler")
+        # not applicable, rather than a hop that should have happened
+        return Hop(name=HopName.HANDLER, missing=True, not_applicable=True, note="no handler mapped")
     writes = f"; writes host {s.host_name}" if s.host_name else "; no host_name to write"
     if s.reached is Reached.YES and q is not None:
         return Hop(

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from .correlate import Coverage, Group, Occurrence
 from .events import Event, Status
 from .handlers import POST_DEST_END, HandlerMap
-from .phases import Side, Step
+from .humantime import clock, cut, duration, elapsed
+from .phases import Side, Step, classify
 from .report import (
     ContextReport,
     CorrectedBy,
@@ -101,6 +102,11 @@ class Facts:
     would: bool
     #: the handler map already has a host-writing handler on post.dest.end
     dest_mapped: bool = False
+    #: the time of the migration's last phase
+    end: datetime | None = None
+    #: the first host-writing firing after the migration's window, when it
+    #: wrote the destination (reported as `corrected_by`)
+    correction: Firing | None = None
 
     @property
     def writers(self) -> list[Firing]:
@@ -108,9 +114,18 @@ class Facts:
 
     @property
     def order_sensitive(self) -> bool:
-        """The last two host-writing firings came less than one second apart."""
+        """The last two host-writing firings came less than one second apart
+        (domain.md; the `order_sensitive` field)."""
         w = self.writers
         return len(w) > 1 and w[-1].time - w[-2].time < ORDER_SENSITIVE
+
+    @property
+    def order_decides(self) -> bool:
+        """Order-sensitive, and the two wrote different hosts: the host Zenoss
+        kept depends on which came last (the reason says so). Two firings that
+        wrote the same host leave the same model in either order."""
+        w = self.writers
+        return self.order_sensitive and w[-1].host != w[-2].host
 
     @property
     def moves(self) -> list[Firing]:
@@ -135,8 +150,47 @@ Rule = Callable[[Facts], "tuple[Verdict, str, str] | None"]
 
 
 def _where(f: Firing) -> str:
-    kind = "context event " if f.context else ""
-    return f"{f.handler} on {kind}{_short(f.event_type)}"
+    """`instance_update on _post.end`; a context event by its event type:
+    `instance_update_status on context event compute.instance.update`."""
+    if f.context:
+        return f"{f.handler} on context event {f.event_type}"
+    return f"{f.handler} on {_short(f.event_type)}"
+
+
+def _at(t: datetime, day: datetime | None) -> str:
+    """`06:13:13.079`, with the date when it is another (UTC) day than `day`."""
+    return clock(t, dated=day is not None and cut(t).date() != cut(day).date())
+
+
+def _until(c: Firing, since: datetime, after: str, day: datetime | None) -> str:
+    """`until compute.instance.update wrote Y at 06:13:13.079, 3 min 38 s later`"""
+    return (
+        f"until {c.event_type} {_verb(c, 'wrote', 'would write')} {c.host} at {_at(c.time, day)}, "
+        f"{duration(elapsed(since, c.time))} {after}"
+    )
+
+
+def _abort_requests(f: Facts) -> list[str]:
+    out: list[str] = []
+    for p in f.phases:
+        info = classify(p.event_type)
+        if info is not None and info.is_abort and p.request_id and p.request_id not in out:
+            out.append(p.request_id)
+    return out
+
+
+def _abort_advice(f: Facts) -> str:
+    reqs = _abort_requests(f)
+    if reqs:
+        which, it = ("request", "it") if len(reqs) == 1 else ("requests", "them")
+        return (
+            f"none for Zenoss; the migration was aborted by {which} {', '.join(reqs)}: look {it} "
+            "up in nova-api's log for who aborted it and why"
+        )
+    return (
+        "none for Zenoss; the abort carried no request id: look in nova-api's log for the abort "
+        "call at the time of abort.start"
+    )
 
 
 def _short(event_type: str) -> str:
@@ -162,7 +216,8 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
             reason += f", until {_where(last)} {_verb(last, 'wrote', 'would write')} {f.source} back"
         if w.context:
             rec = (
-                f"a {_short(w.event_type)} from {w.host} came during the failed migration; "
+                f"a {w.event_type} from {w.host} came during the "
+                f"{'aborted' if f.outcome is Outcome.ABORTED else 'failed'} migration; "
                 f"Zenoss corrects itself on the next update from {f.source or 'the source'}"
             )
         else:
@@ -172,7 +227,9 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
         Verdict.FAILED,
         f"the migration {how}; the VM stays on {stays} and no handler "
         f"{f.verb('moved', 'would move')} it: Zenoss should show {f.source or 'the source'}",
-        "none for Zenoss; look at nova-compute on the source for why the migration failed",
+        _abort_advice(f)
+        if f.outcome is Outcome.ABORTED
+        else "none for Zenoss; look at nova-compute on the source for why the migration failed",
     )
 
 
@@ -230,7 +287,23 @@ def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
         else "check the AMQP path from the dispatcher to zenpython (queue, exchange, the device's "
         "datasource) for the time of the loss"
     )
-    return Verdict.LOST, "; ".join(parts), rec
+    reason = "; ".join(parts)
+    c = f.correction
+    writers = f.writers
+    if c is not None and (not writers or writers[-1].host != f.destination):
+        # the model was wrong until a later event wrote the destination
+        if writers:
+            last = writers[-1]
+            reason += (
+                f": Zenoss {_verb(last, 'showed', 'would show')} the VM on {last.host}, not "
+                f"{f.destination}, " + _until(c, last.time, "later", last.time)
+            )
+        elif f.end is not None:
+            reason += (
+                f": Zenoss {f.verb('kept', 'would keep')} the old host "
+                + _until(c, f.end, "after the migration's last phase", f.end)
+            )
+    return Verdict.LOST, reason, rec
 
 
 def rule_missed(f: Facts) -> tuple[Verdict, str, str] | None:
@@ -246,19 +319,26 @@ def rule_missed(f: Facts) -> tuple[Verdict, str, str] | None:
             "map compute.instance.live_migration.post.dest.end to instance_update in the "
             "ZenPack's events.py"
         )
+    c = f.correction
+    if c is not None and f.end is not None:
+        keeps = f"Zenoss {f.verb('kept', 'would keep')} the old host " + _until(
+            c, f.end, "after the migration's last phase", f.end
+        )
+    else:
+        keeps = "Zenoss keeps the old host"
     if f.firings:
         names = ", ".join(sorted({_where(x) for x in f.firings}))
         return (
             Verdict.MISSED,
             f"the migration completed; {names} {f.verb('fired', 'would fire')} but wrote no host: "
-            "Zenoss keeps the old host",
+            + keeps,
             rec,
         )
     seen = [p.phase for p in f.phases if p.reached in _FIRES]
     return (
         Verdict.MISSED,
         f"the migration completed but no mapped phase {f.verb('reached', 'would reach')} Zenoss "
-        f"({', '.join(seen) or 'none'} did, none mapped to a handler): Zenoss keeps the old host",
+        f"({', '.join(seen) or 'none'} did, none mapped to a handler): " + keeps,
         rec,
     )
 
@@ -271,12 +351,20 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
     which = "the source" if last.host == f.source else "another host"
     reason = (
         f"{_where(last)} {_verb(last, 'wrote', 'would write')} {last.host} ({which}) last, "
-        f"at {last.time:%H:%M:%S.%f}"[:-3]
-        + f": Zenoss {_verb(last, 'shows', 'would show')} the VM on {last.host}, not {f.destination}"
+        f"at {clock(last.time)}: "
     )
+    c = f.correction
+    if c is None:
+        reason += f"Zenoss {_verb(last, 'shows', 'would show')} the VM on {last.host}, not {f.destination}"
+    else:
+        # a later event wrote the destination: the model was wrong until then
+        reason += (
+            f"Zenoss {_verb(last, 'showed', 'would show')} the VM on {last.host}, not {f.destination}, "
+            + _until(c, last.time, "later", last.time)
+        )
     if last.context:
         rec = (
-            f"a {_short(last.event_type)} from {last.host} arrived after the migration; "
+            f"a {last.event_type} from {last.host} arrived after the migration; "
             f"Zenoss corrects itself on the next update from {f.destination}"
         )
     else:
@@ -386,6 +474,13 @@ def judge(
     outcome = outcome_of(occs)
     lost = tuple(p for p in phases if p.reached in (Reached.NO, Reached.DISCARDED))
     dest_handler = hmap.handler_for(POST_DEST_END)
+    # the first host-writing firing after the window, when it wrote the destination
+    first_after = next((f for f in after if f.writes_host and f.host is not None), None)
+    correction = (
+        first_after
+        if first_after is not None and dest_host is not None and first_after.host == dest_host
+        else None
+    )
     facts = Facts(
         outcome=outcome,
         source=source_host,
@@ -395,6 +490,8 @@ def judge(
         lost_mapped=tuple(p for p in lost if p.handler is not None),
         would=bool(phases) and all(p.reached is Reached.WOULD for p in phases),
         dest_mapped=dest_handler is not None and hmap.writes_host(dest_handler),
+        end=end,
+        correction=correction,
     )
     for rule in RULES:
         got = rule(facts)
@@ -403,18 +500,21 @@ def judge(
             break
     else:  # pragma: no cover - rule_ok always answers
         raise AssertionError("no rule applied")
-    writers = facts.writers
-    if facts.order_sensitive:
+    if facts.order_decides:
         # whatever the verdict, the host Zenoss kept depends on which came last
-        reason += f" (order-sensitive: {_where(writers[-2])} came less than 1 s before)"
+        w = facts.writers[-2]
+        reason += (
+            f" (order-sensitive: {_where(w)} {_verb(w, 'wrote', 'would write')} {w.host} "
+            "less than 1 s before the last write)"
+        )
 
     corrected = None
-    if verdict in (Verdict.STALE, Verdict.MISSED, Verdict.LOST) and dest_host is not None:
-        for f in after:
-            if f.writes_host and f.host is not None:
-                if f.host == dest_host:
-                    corrected = CorrectedBy(event_type=f.event_type, time=f.time, host=f.host)
-                break
+    if (
+        verdict in (Verdict.STALE, Verdict.MISSED, Verdict.LOST)
+        and correction is not None
+        and correction.host is not None
+    ):
+        corrected = CorrectedBy(event_type=correction.event_type, time=correction.time, host=correction.host)
     first_dest = next((p.phase for p in phases if dest_host and p.host_name == dest_host), None)
     return MigrationReport(
         request_id=group.request_id,

@@ -23,13 +23,14 @@ from rich.console import Console
 from lmtrace.analyze import analyze, analyze_stream
 from lmtrace.cli import cli
 from lmtrace.handlers import builtin_map
+from lmtrace.humantime import clock, duration, elapsed
 from lmtrace.render.fields import MIGRATION_COLUMNS
-from lmtrace.render.report import write_report
+from lmtrace.render.report import WIDTH, FileLabels, write_report
 from lmtrace.render.terminal import print_report
 from lmtrace.report import Report
 
 from . import builders
-from .conftest import BLOG_COLLECTOR
+from .conftest import BLOG_COLLECTOR, SAMPLES
 
 UTC = timezone.utc
 LM = "compute.instance.live_migration."
@@ -419,8 +420,9 @@ def test_text_blog_log(blog: Report) -> None:
     assert "verdicts:   failed 0  incomplete 0  lost 0  missed 0  stale 1  ok 0" in text
     phase_rows = [x.split() for x in text.splitlines() if x.startswith("    06:22:02.")]
     assert phase_rows == [
-        ["06:22:02.584", "post.dest.start", "destination", DST, "#1:2", "-", "would", "-"],
-        ["06:22:02.761", "post.dest.end", "destination", DST, "#1:4", "-", "would", "-"],
+        # the text table writes the side as dest/source, to stay within WIDTH
+        ["06:22:02.584", "post.dest.start", "dest", DST, "#1:2", "-", "would", "-"],
+        ["06:22:02.761", "post.dest.end", "dest", DST, "#1:4", "-", "would", "-"],
         ["06:22:02.776", "_post.end", "source", SRC, "#1:6", "-", "would", "instance_update"],
         ["06:22:02.782", "_post.end", "instance_update", SRC, "no"],
     ]
@@ -552,3 +554,174 @@ def test_cli_analyze_json_and_text(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["analyze", str(log)])  # piped: text
     assert r.exit_code == 0
     assert r.stdout.startswith("lmtrace analyze: 2 live migrations\n")
+
+
+# ---------------------------------------------------------------------------
+# the reviewer's findings, one test each (reasons read as an incident report)
+
+UPDATE = "compute.instance.update"
+
+
+def test_corrected_stale_reason_in_every_format(piped: Report) -> None:
+    # req-a: stale, and the update from DST at +200.2 s corrected the model
+    a = piped.migrations[0]
+    assert a.corrected_by is not None
+    want = (
+        f"Zenoss showed the VM on {SRC}, not {DST}, until {UPDATE} wrote {DST} at 06:23:20.200, "
+        "2 min 48 s later"
+    )
+    assert a.reason.endswith(want)
+    assert want in flat(render(piped, "text"))
+    assert want in render(piped, "markdown")
+    assert json.loads(render(piped, "json"))["migrations"][0]["reason"].endswith(want)
+
+
+def _order_sensitive(host: str, zenpack: str) -> Report:
+    # an update from `host` queued 0.1 s after the migration's own handler
+    log = builders.completed(builders.Log()).context(UPDATE, host, 31.35).heartbeat(-120, 400)
+    return analyze_stream(builders.stream(log), handler_map=builtin_map(zenpack))
+
+
+def test_order_sensitive_is_said_once_in_the_text_report() -> None:
+    report = _order_sensitive(DST, "osi-2.x")  # _post.end wrote SRC, then the update DST
+    (m,) = report.migrations
+    assert m.order_sensitive and "order-sensitive" in m.reason
+    for fmt in ("text", "markdown"):
+        out = render(report, fmt)
+        assert out.count("order-sensitive") == 1, fmt
+        assert "rder-sensitive:**" not in out and "  order-sensitive:" not in out  # no row of its own
+
+
+def test_order_sensitive_same_host_is_not_a_warning() -> None:
+    report = _order_sensitive(DST, "osi-2.x-pr401")  # post.dest.end and the update both wrote DST
+    (m,) = report.migrations
+    assert m.order_sensitive and m.verdict.value == "ok"
+    assert json.loads(render(report, "json"))["migrations"][0]["order_sensitive"] is True
+    assert next(csv.DictReader(io.StringIO(render(report, "csv"))))["order_sensitive"] == "true"
+    for fmt in ("text", "markdown"):
+        assert "order-sensitive" not in render(report, fmt).lower(), fmt
+
+
+SPAN = re.compile(r"(\d\d:\d\d:\d\d\.\d{3}) \.\. (?:\d{4}-\d\d-\d\d )?(\d\d:\d\d:\d\d\.\d{3}) UTC \((\d+\.\d{3}) s\)")
+
+
+def _seconds(hms: str) -> float:
+    h, m, sec = hms.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(sec)
+
+
+def test_times_and_durations_are_cut_alike() -> None:
+    # 06:20:00.000 .. 06:20:20.957(6): the duration is 20.957 s, not the rounded 20.958 s
+    log = builders.Log().phase("pre.start", DST, 0).phase("post.dest.end", DST, 10)
+    log.phase("_post.end", SRC, 20.9576).heartbeat(-120, 400)
+    text = render(analyze_stream(builders.stream(log)), "text")
+    assert "2017-01-23 06:20:00.000 .. 06:20:20.957 UTC (20.957 s)" in text
+    assert "20.958" not in text
+
+
+def test_every_golden_span_adds_up() -> None:
+    # in every text golden, end - start as shown is the duration shown
+    spans = [
+        mo.groups()
+        for p in sorted(SAMPLES.glob("**/expected/*.txt"))
+        for mo in SPAN.finditer(p.read_text(encoding="utf-8"))
+    ]
+    assert len(spans) > 15
+    for start, end, secs in spans:
+        assert round(_seconds(end) - _seconds(start), 3) == float(secs), (start, end, secs)
+
+
+def test_humantime_cuts_and_never_rounds() -> None:
+    t = datetime(2017, 1, 23, 6, 2, 40, 999900, tzinfo=UTC)
+    assert clock(t) == "06:02:40.999"  # not 06:02:41.000
+    assert elapsed(t, t + timedelta(microseconds=200)) == timedelta(milliseconds=1)  # .999 -> .000 as shown
+    assert duration(timedelta(seconds=20.9576)) == "20.957 s"
+    assert duration(timedelta(seconds=59.9999)) == "59.999 s"
+    assert duration(timedelta(minutes=3, seconds=38, milliseconds=999)) == "3 min 38 s"
+    assert duration(timedelta(hours=1, minutes=2, seconds=5.7)) == "1 h 02 min 05 s"
+
+
+def test_reasons_name_context_events_by_event_type(piped: Report) -> None:
+    log = builders.completed(builders.Log()).context(UPDATE, DST, 40).heartbeat(-120, 400)
+    report = analyze_stream(builders.stream(log))
+    (m,) = report.migrations
+    assert m.reason == f"instance_update_status on context event {UPDATE} wrote {DST}, the destination, last"
+    assert "context event update " not in flat(render(report, "text"))
+
+
+def test_text_phase_table_stays_within_the_width_with_a_discarded_phase() -> None:
+    log = builders.Log().heartbeat(-120, 400)
+    log.phase("pre.start", DST, 0).phase("post.dest.end", DST, 31.2)
+    log.phase("_post.end", SRC, 31.25, discarded=True)
+    report = analyze_stream(builders.stream(log))
+    text = render(report, "text")
+    assert max(len(x) for x in text.splitlines()) <= WIDTH
+    lines = text.splitlines()
+    (head,) = [x for x in lines if x.startswith("    time (UTC)    phase ")]
+    (row_at,) = [n for n, x in enumerate(lines) if " discarded  instance_update" in x]
+    row, below = lines[row_at], lines[row_at + 1]
+    # the drop's line goes under the zenpython column, nothing lost
+    assert below.strip().startswith("discarded zenpython.log:")
+    assert len(below) - len(below.lstrip()) == head.index("zenpython")
+    assert row[head.index("zenpython") :].startswith("zenpython.log:")
+    # markdown keeps both lines in one cell
+    assert ", discarded zenpython.log:" in render(report, "markdown")
+
+
+def test_every_text_golden_stays_within_the_width() -> None:
+    for p in sorted(SAMPLES.glob("**/expected/*.txt")):
+        wide = [x for x in p.read_text(encoding="utf-8").splitlines() if len(x) > WIDTH]
+        assert wide == [], p
+
+
+@pytest.mark.skipif(
+    not (SAMPLES / "scenarios" / "lost" / "zenpython.log").exists(), reason="no lost sample"
+)
+def test_one_path_style_per_report() -> None:
+    d = SAMPLES / "scenarios" / "lost"
+    report = analyze([str(d / "collector.log"), str(d / "zenpython.log")])
+    (m,) = report.migrations
+    full = f"{d / 'collector.log'}:9"
+    assert full in m.reason  # the record keeps the path as given
+    for fmt in ("text", "markdown", "rich"):
+        out = render(report, fmt) if fmt != "rich" else _rich(report)
+        assert full not in flat(out).replace("\\", ""), fmt
+        assert "collector.log:9 but never queued" in flat(out).replace("\\", ""), fmt
+    assert "logged by the collector at collector.log:9 but never queued" in flat(render(report, "text"))
+    assert "| `collector.log:9` |" in render(report, "markdown")
+    assert json.loads(render(report, "json"))["migrations"][0]["reason"] == m.reason
+
+
+def _rich(report: Report) -> str:
+    console = Console(file=io.StringIO(), no_color=True, width=200)
+    print_report(report, console)
+    return str(console.file.getvalue())  # type: ignore[attr-defined]
+
+
+def test_file_labels_rewrite_path_references_in_text() -> None:
+    files = FileLabels(["logs/a/collector.log", "logs/b/collector.log", "logs/collector.log.1", "zen.log"])
+    assert [files.of(p) for p in ("logs/a/collector.log", "logs/collector.log.1", "zen.log")] == [
+        "#1",
+        "collector.log.1",
+        "zen.log",
+    ]
+    text = (
+        "at logs/a/collector.log:9, at logs/collector.log.1:3, at zen.log:12; "
+        "not other/zen.log:4, not zen.log without a line"
+    )
+    assert files.text(text) == (
+        "at #1:9, at collector.log.1:3, at zen.log:12; not other/zen.log:4, not zen.log without a line"
+    )
+    assert FileLabels([]).text("at x.log:3") == "at x.log:3"
+
+
+def test_aborted_recommendation_in_the_report() -> None:
+    log = builders.Log().phase("pre.start", DST, 0).phase("pre.end", DST, 1)
+    log.phase("", SRC, 10, event_type="compute.instance.live.migration.abort.start", request_id="req-abort")
+    log.phase("_rollback.end", SRC, 12).heartbeat(-120, 400)
+    text = flat(render(analyze_stream(builders.stream(log)), "text"))
+    assert (
+        "recommendation: none for Zenoss; the migration was aborted by request req-abort: look it up in "
+        "nova-api's log for who aborted it and why"
+    ) in text
+    assert "attached requests: req-abort" in text

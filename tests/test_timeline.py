@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from lmtrace.analyze import analyze, analyze_stream
 from lmtrace.cli import cli
 from lmtrace.handlers import builtin_map
-from lmtrace.render.timeline import format_delay, write_timeline
+from lmtrace.render.timeline import WIDTH, format_delay, rows_of, write_timeline
 from lmtrace.report import Reached, Verdict
 from lmtrace.timeline import SKEW_TOLERANCE, HopName, Timeline, TimelineEntry, timeline_for
 
@@ -68,9 +68,10 @@ def test_hops_of_a_queued_phase_and_the_inferred_handler() -> None:
     # no log records a handler run: inferred, at the queue time, no delay
     assert (handler.at, handler.delay, handler.inferred, handler.missing) == (zen.at, None, True, False)
     assert "instance_update" in handler.note and f"writes host {SRC}" in handler.note
-    # an unmapped phase: the handler hop never happened
+    # an unmapped phase: the handler hop does not apply (not a hop that failed to happen)
     pre = hop(entry(t, "pre.start"), "handler")
-    assert pre.missing and not pre.unknown and pre.note == "mapped to no handler"
+    assert pre.missing and not pre.unknown and pre.not_applicable and pre.note == "no handler mapped"
+    assert not handler.not_applicable
 
 
 def test_entries_in_generated_order_with_host_changes_marked() -> None:
@@ -186,6 +187,83 @@ def test_format_delay() -> None:
         "+125.300 s",
     ]
     assert format_delay(None) == ""
+    # cut to milliseconds like the times, never rounded up
+    assert format_delay(timedelta(microseconds=10_900)) == "+10 ms"
+    assert format_delay(timedelta(microseconds=-1_999_900)) == "-1.999 s"
+
+
+def _text(t: Timeline) -> str:
+    buf = io.StringIO()
+    write_timeline([t], "text", buf)
+    return buf.getvalue()
+
+
+def test_delays_are_the_difference_of_the_times_shown() -> None:
+    # generated 06:20:02.9756 (shown .975), logged by the collector 19.4 ms later (shown .995):
+    # the delay reads +20 ms, what the two shown times say, not the rounded +19 ms
+    log = Log().phase("post.dest.end", DST, 2.9756, queued=None)
+    log.events = [
+        dataclasses.replace(e, logged_at=e.generated + timedelta(microseconds=19_400))
+        if e.generated is not None
+        else e
+        for e in log.events
+    ]
+    t = one(log, zenpython=False)
+    col = hop(entry(t, "post.dest.end"), "collector")
+    assert col.delay == timedelta(microseconds=19_400)  # the record (and json) keep the exact delay
+    (row,) = [r for r in rows_of(t) if r.hop is col]
+    assert row.cells[3] == "2017-01-23 06:20:02.995" and row.cells[6] == "+20 ms"
+    assert "2017-01-23 06:20:02.975" in _text(t)
+
+
+def test_unmapped_handler_hop_reads_not_applicable_in_text() -> None:
+    log = Log().heartbeat(-60, 300)
+    log.phase("pre.start", DST, 0).phase("post.dest.end", DST, 30).phase("_post.end", SRC, 31, queued=None)
+    t = one(log)
+    text = _text(t)
+    lines = text.splitlines()
+    head = next(n for n, x in enumerate(lines) if x.startswith("phase "))
+    hop_at, time_at, local_at = (lines[head].index(c) for c in ("hop", "time (UTC)", "local time"))
+    # (hop, time cell, the rest) of every hop row of the table
+    rows = [
+        (x[hop_at:time_at].strip(), x[time_at:local_at].strip(), x[local_at:].strip())
+        for x in lines[head + 1 :]
+        if x[hop_at:time_at].strip()
+    ]
+    handler = [r for r in rows if r[0] == "handler"]
+    assert handler[:2] == [("handler", "-", "no handler mapped")] * 2
+    # `never` is left for hops that should have happened: _post.end's queueing and its handler
+    assert [r[0] for r in rows if r[1] == "never"] == ["zenpython", "handler"]
+    assert "mapped to no handler" not in text
+
+
+def test_text_timeline_uses_file_labels_and_stays_within_the_width(two_controllers: tuple[Path, Path]) -> None:
+    a, b = two_controllers
+    report = analyze([str(a), str(b)])
+    (t,) = timeline_for(report, request="req-1")
+    text = _text(t)
+    assert max(len(x) for x in text.splitlines()) <= WIDTH
+    # notes start under the local-time column, wrapped there
+    head = next(x for x in text.splitlines() if x.startswith("phase "))
+    col = head.index("local time")
+    (note,) = [x for x in text.splitlines() if "host_name changes from" in x and x.startswith("_post.start")]
+    assert note.index("host_name changes") == col
+    wrapped = [x for x in text.splitlines() if x.startswith(" " * col) and x.strip()]
+    assert wrapped and all(x[col] != " " for x in wrapped)
+
+
+def test_timeline_says_order_sensitive_once() -> None:
+    t = one(completed(Log()).context("compute.instance.update", DST, 31.05).heartbeat(-120, 400))
+    assert t.reason is not None and "order-sensitive" in t.reason
+    assert not any("order-sensitive" in n for n in t.notes)
+    assert " ".join(_text(t).split()).count("order-sensitive") == 1
+
+
+def test_corrected_by_note_names_the_event_type() -> None:
+    t = one(completed(Log()).context("compute.instance.update", DST, 31.25 + 300).heartbeat(-120, 400))
+    assert t.notes == (
+        f"corrected by compute.instance.update writing {DST} at 2017-01-23 06:25:31.450 UTC, after the migration",
+    )
 
 
 # --- real formats, files in different offsets -----------------------------------------
@@ -269,12 +347,16 @@ def test_text_output_across_offsets(two_controllers: tuple[Path, Path]) -> None:
     assert r.exit_code == 0, r.stderr
     out = r.stdout
     assert out.startswith(f"Timeline: pdcmtest: {SRC} -> {DST} (req-1)\n")
-    assert f"{a} +08:00 (inferred from 3 events)" in out and f"{b} -05:00 (inferred from 3 events)" in out
-    # the collector line of post.dest.start: UTC, the line's own local time, file:line, delay
-    row = next(x for x in out.splitlines() if f"{b}:2 " in x)
+    # the clock lines are the legend of the file labels, numbered like analyze's inputs
+    flat = " ".join(out.split())  # a long tmp path may wrap the line
+    assert f"#1 {a} +08:00 (inferred from 3 events)" in flat and f"#2 {b} -05:00 (inferred from 3 events)" in flat
+    # the collector line of post.dest.start: UTC, the line's own local time, file:line (the
+    # label analyze uses, not the path), delay
+    row = next(x for x in out.splitlines() if "ctl-b.log:2 " in x)
     assert row.split() == [
-        "collector", "2017-01-23", "06:22:02.593", "2017-01-23", "01:22:02.593", f"{b}:2", "+9", "ms"
+        "collector", "2017-01-23", "06:22:02.593", "2017-01-23", "01:22:02.593", "ctl-b.log:2", "+9", "ms"
     ]
+    assert f"{b}:" not in out and f"{a}:" not in out
     assert f"-> {SRC}" in out and f"host_name changes from {DST}" in out
     assert r.stderr.count("collector log") == 2  # the per-file summaries go to stderr
 
@@ -341,7 +423,15 @@ def test_markdown_tables_are_well_formed() -> None:
     # a table is one block: no blank line inside it
     start = lines.index(head)
     assert all(x.startswith("|") for x in lines[start : start + len(table)])
-    assert "ndc\\|pipe" in md and "**SKEW**:" in md and "*never*" in md and f"**&rarr; {SRC}**" in md
+    assert "ndc\\|pipe" in md and "**SKEW**:" in md and "*never*" in md and f"**→ `{SRC}`**" in md
+    # escaped and styled like analyze.md: `_` cannot start italics, no HTML entities
+    assert "&rarr;" not in md and "instance\\_update" in md and "instance_update" not in md.replace("`", "")
+    assert f"### Timeline: vm1: `{SRC}` → `{DST}` (`req-1`)" in md
+    # the handler hop of an unmapped phase is not applicable: `-`, not an italic *never*
+    assert "| handler | - |  |  |  | no handler mapped |" in md
+    assert md.count("*never*") == sum(
+        1 for e in one(log).entries for h in e.hops if h.missing and not h.unknown and not h.not_applicable
+    )
 
 
 def test_cli_needs_request_or_instance(two_controllers: tuple[Path, Path]) -> None:

@@ -144,7 +144,7 @@ def test_failed_and_a_handler_moved_it_anyway() -> None:
     )
     m = only(run(covered(log)))
     assert m.verdict is Verdict.FAILED
-    assert f"but instance_update_status on context event update moved it to {DST}" in m.reason
+    assert f"but instance_update_status on context event {UPDATE} moved it to {DST}" in m.reason
 
 
 def test_aborted_attaches_to_the_open_migration() -> None:
@@ -244,19 +244,21 @@ VERDICT_TABLE = [
     ("failed-rolled-back", _rolled_back, "osi-2.x", Outcome.FAILED, Verdict.FAILED,
      f"failed and was rolled back; the VM stays on {SRC} and no handler moved it", "nova-compute on the source"),
     ("failed-aborted", _aborted, "osi-2.x", Outcome.ABORTED, Verdict.FAILED,
-     f"the migration aborted; the VM stays on {SRC} and no handler moved it", "nova-compute on the source"),
+     f"the migration aborted; the VM stays on {SRC} and no handler moved it",
+     "none for Zenoss; the migration was aborted by request req-abort: look it up in nova-api's log"),
     ("failed-moved-anyway", lambda: Log().phase("pre.start", DST, 0).phase("_rollback.end", SRC, 21.5).context(UPDATE, DST, 1),
      "osi-2.x", Outcome.FAILED, Verdict.FAILED,
-     f"but instance_update_status on context event update moved it to {DST} in Zenoss", "corrects itself"),
+     f"but instance_update_status on context event {UPDATE} moved it to {DST} in Zenoss",
+     f"a {UPDATE} from {DST} came during the failed migration; Zenoss corrects itself"),
     ("failed-moved-anyway-source-unknown",
      lambda: Log().phase("pre.start", DST, 0).phase("rollback.dest.end", DST, 20).context(UPDATE, DST, 1),
      "osi-2.x", Outcome.FAILED, Verdict.FAILED,
-     f"the VM stays on its source host, but instance_update_status on context event update moved it to {DST}",
+     f"the VM stays on its source host, but instance_update_status on context event {UPDATE} moved it to {DST}",
      "corrects itself"),
     ("failed-moved-then-written-back",
      lambda: Log().phase("pre.start", DST, 0).phase("_rollback.end", SRC, 21.5).context(UPDATE, DST, 1).context(UPDATE, SRC, 22),
      "osi-2.x", Outcome.FAILED, Verdict.FAILED,
-     f"moved it to {DST} in Zenoss, until instance_update_status on context event update wrote {SRC} back",
+     f"moved it to {DST} in Zenoss, until instance_update_status on context event {UPDATE} wrote {SRC} back",
      "corrects itself"),
     ("incomplete-no-final-phase", lambda: Log().phase("pre.start", DST, 0).phase("pre.end", DST, 2),
      "osi-2.x", Outcome.INCOMPLETE, Verdict.INCOMPLETE, "no final phase (post.dest.end or _post.end)", "give logs"),
@@ -292,12 +294,12 @@ VERDICT_TABLE = [
      f"instance_update on _post.end wrote {SRC} (the source) last", "move instance_update from _post.end to post.dest.end"),
     ("stale-context-event-last", lambda: completed(Log()).context(UPDATE, SRC, 50), "osi-2.x-pr401",
      Outcome.COMPLETED, Verdict.STALE,
-     f"instance_update_status on context event update wrote {SRC} (the source) last",
-     f"Zenoss corrects itself on the next update from {DST}"),
+     f"instance_update_status on context event {UPDATE} wrote {SRC} (the source) last",
+     f"a {UPDATE} from {SRC} arrived after the migration; Zenoss corrects itself on the next update from {DST}"),
     ("ok-with-the-fix", lambda: completed(Log()), "osi-2.x-pr401", Outcome.COMPLETED, Verdict.OK,
      f"instance_update on post.dest.end wrote {DST}, the destination, last", ""),
     ("ok-context-update-last", lambda: completed(Log()).context(UPDATE, DST, 40), "osi-2.x", Outcome.COMPLETED,
-     Verdict.OK, f"instance_update_status on context event update wrote {DST}, the destination, last", ""),
+     Verdict.OK, f"instance_update_status on context event {UPDATE} wrote {DST}, the destination, last", ""),
 ]
 
 
@@ -367,6 +369,111 @@ def test_corrected_by_is_the_first_host_writer_after_the_window() -> None:
     assert m.corrected_by.time == T0 + timedelta(seconds=300.2)  # rcvtime: when Zenoss applied it
 
 
+# corrected_by: a later event wrote the destination, so the reason says the model
+# *was* wrong, until when, and for how long (times cut to milliseconds)
+
+
+def test_stale_reason_with_corrected_by_speaks_in_the_past() -> None:
+    # _post.end queued at +31.45 s (06:20:31.450); the update from DST at +331.45 s
+    m = only(run(covered(completed(Log()).context(UPDATE, DST, 31.25 + 300))))
+    assert m.verdict is Verdict.STALE and m.corrected_by is not None
+    assert m.reason == (
+        f"instance_update on _post.end wrote {SRC} (the source) last, at 06:20:31.450: "
+        f"Zenoss showed the VM on {SRC}, not {DST}, until {UPDATE} wrote {DST} at 06:25:31.450, 5 min 00 s later"
+    )
+    assert "shows" not in m.reason
+
+
+def test_stale_reason_without_corrected_by_stays_in_the_present() -> None:
+    m = only(run(covered(completed(Log()))))
+    assert m.corrected_by is None
+    assert m.reason.endswith(f"Zenoss shows the VM on {SRC}, not {DST}")
+    # a later update from the *source* corrects nothing: no corrected_by, present tense
+    m = only(run(covered(completed(Log()).context(UPDATE, SRC, 31.25 + 300))))
+    assert m.corrected_by is None and m.reason.endswith(f"Zenoss shows the VM on {SRC}, not {DST}")
+
+
+def test_stale_would_reason_with_corrected_by() -> None:
+    # collector only: what Zenoss would do, said conditionally throughout
+    m = only(run(completed(Log()).context(UPDATE, DST, 31.25 + 300), zenpython=False))
+    assert m.would and m.corrected_by is not None
+    assert m.reason.endswith(
+        f"Zenoss would show the VM on {SRC}, not {DST}, until {UPDATE} would write {DST} at 06:25:31.259, "
+        "5 min 00 s later"
+    )
+
+
+def test_missed_reason_with_corrected_by() -> None:
+    log = Log().phase("post.dest.start", DST, 0).phase("post.dest.end", DST, 0.2)
+    m = only(run(covered(log.context(UPDATE, DST, 120.2))))  # queued at 06:22:00.400
+    assert m.verdict is Verdict.MISSED and m.corrected_by is not None
+    assert m.reason == (
+        "the migration completed but no mapped phase reached Zenoss (post.dest.start, post.dest.end did, "
+        f"none mapped to a handler): Zenoss kept the old host until {UPDATE} wrote {DST} at 06:22:00.400, "
+        "2 min 00 s after the migration's last phase"
+    )
+
+
+def test_lost_reason_with_corrected_by_when_the_model_was_wrong() -> None:
+    # the fixed map's post.dest.end never queued: nothing wrote a host until the later update
+    m = only(run(covered(_never_queued("post.dest.end").context(UPDATE, DST, 131.25)), zenpack="osi-2.x-pr401"))
+    assert m.verdict is Verdict.LOST and m.corrected_by is not None and m.handlers == ()
+    assert m.reason == (
+        "post.dest.end (mapped to instance_update) logged by the collector at collector.log:5 but never queued "
+        f"by zenpython: Zenoss kept the old host until {UPDATE} wrote {DST} at 06:22:11.450, 1 min 40 s after "
+        "the migration's last phase"
+    )
+    # osi-2.x, _post.end lost, but an update from SRC wrote the model wrong meanwhile
+    log = _never_queued("_post.end").context(UPDATE, SRC, 40).context(UPDATE, DST, 200)
+    m = only(run(covered(log)))
+    assert m.verdict is Verdict.LOST and m.corrected_by is not None
+    assert m.reason.endswith(
+        f"never queued by zenpython: Zenoss showed the VM on {SRC}, not {DST}, until {UPDATE} wrote {DST} at "
+        "06:23:20.200, 2 min 40 s later"
+    )
+
+
+def test_lost_reason_with_corrected_by_when_the_model_was_right() -> None:
+    # an update from DST inside the window already put the VM right: nothing was wrong
+    log = _never_queued("_post.end").context(UPDATE, DST, 40).context(UPDATE, DST, 200)
+    m = only(run(covered(log)))
+    assert m.verdict is Verdict.LOST and m.corrected_by is not None
+    assert m.reason == (
+        "_post.end (mapped to instance_update) logged by the collector at collector.log:6 but never queued by zenpython"
+    )
+
+
+# aborted: an API call, with its own request id
+
+
+def test_aborted_recommendation_names_the_abort_request() -> None:
+    m = only(run(covered(_aborted())))
+    assert m.outcome is Outcome.ABORTED
+    assert m.recommendation == (
+        "none for Zenoss; the migration was aborted by request req-abort: look it up in nova-api's log "
+        "for who aborted it and why"
+    )
+    assert "nova-compute" not in m.recommendation
+    # a failed (rolled back) migration still points at nova-compute on the source
+    assert "nova-compute on the source" in only(run(covered(_rolled_back()))).recommendation
+
+
+def test_aborted_without_a_request_id() -> None:
+    log = Log().phase("pre.start", DST, 0).phase("pre.end", DST, 1)
+    log.phase("", SRC, 10, event_type=ABORT_START, request_id=None)
+    log.phase("_rollback.end", SRC, 12)
+    m = only(run(covered(log)))
+    assert m.outcome is Outcome.ABORTED
+    assert m.recommendation.startswith("none for Zenoss; the abort carried no request id: look in nova-api's log")
+
+
+def test_aborted_and_moved_anyway_says_aborted() -> None:
+    log = _aborted().context(UPDATE, DST, 5)
+    m = only(run(covered(log)))
+    assert m.verdict is Verdict.FAILED
+    assert m.recommendation.startswith(f"a {UPDATE} from {DST} came during the aborted migration;")
+
+
 def test_would_firings_keep_the_order_of_one_record_events_line() -> None:
     # one dispatcher line carries compute.instance.update (first) and _post.end
     # (second): Zenoss applies them in that order, whatever `generated` says
@@ -404,10 +511,35 @@ def test_order_sensitive_is_said_whatever_the_verdict() -> None:
     # ok, but only because the update from the destination came 0.25 s later
     m = only(run(covered(completed(Log()).context(UPDATE, DST, 31.5))))
     assert m.verdict is Verdict.OK and m.order_sensitive
-    assert m.reason.endswith("(order-sensitive: instance_update on _post.end came less than 1 s before)")
+    assert m.reason == (
+        f"instance_update_status on context event {UPDATE} wrote {DST}, the destination, last "
+        f"(order-sensitive: instance_update on _post.end wrote {SRC} less than 1 s before the last write)"
+    )
     # more than a second apart: not order-sensitive
     m = only(run(covered(completed(Log()).context(UPDATE, DST, 33))))
     assert m.verdict is Verdict.OK and not m.order_sensitive and "order-sensitive" not in m.reason
+
+
+def test_order_sensitive_same_host_is_not_said() -> None:
+    # post.dest.end (fixed map) and an update, both writing DST 0.1 s apart: either order
+    # leaves DST, so the reason does not call the result order-sensitive; the field
+    # keeps domain.md's definition (< 1 s apart)
+    m = only(run(covered(completed(Log()).context(UPDATE, DST, 31.3)), zenpack="osi-2.x-pr401"))
+    assert [(f.handler, f.host) for f in m.handlers] == [("instance_update", DST), ("instance_update_status", DST)]
+    assert m.handlers[1].time - m.handlers[0].time == timedelta(milliseconds=100)
+    assert m.verdict is Verdict.OK and m.order_sensitive
+    assert m.reason == f"instance_update_status on context event {UPDATE} wrote {DST}, the destination, last"
+
+
+def test_order_sensitive_stale_names_the_other_host() -> None:
+    # the update from DST came 0.2 s before _post.end from SRC: the order decided the host
+    m = only(run(covered(completed(Log()).context(UPDATE, DST, 31.05))))
+    assert m.verdict is Verdict.STALE and m.order_sensitive
+    assert m.reason.endswith(
+        f"(order-sensitive: instance_update_status on context event {UPDATE} wrote {DST} "
+        "less than 1 s before the last write)"
+    )
+    assert m.reason.count("order-sensitive") == 1
 
 
 def test_mixed_coverage_speaks_per_firing() -> None:

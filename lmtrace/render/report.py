@@ -7,8 +7,12 @@
 - `markdown`: the same content, pasteable into an incident document;
 - `rich`: lmtrace.render.terminal.print_report.
 
-Text and markdown show times as UTC `HH:MM:SS.mmm` (with the date where a
-migration crosses midnight); the machine formats use UTC ISO 8601.
+Text and markdown show times as UTC `HH:MM:SS.mmm`, cut to milliseconds like
+the durations between them (lmtrace.humantime; with the date where a
+migration crosses midnight); the machine formats use UTC ISO 8601. Files are
+named by the same labels everywhere in a human report: `collector.log:9` in
+tables and sentences alike (`#1:9` for a long or clashing name), with the
+inputs list as the legend.
 """
 
 from __future__ import annotations
@@ -16,18 +20,20 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import TextIO
 
 from ..correlate import Coverage
 from ..events import LogKind
+from ..humantime import clock, duration, elapsed
 from ..load import InputSummary
 from ..report import Firing, MigrationReport, PhaseReport, Reached, Report, Sighting, Verdict
 from .fields import MIGRATION_COLUMNS, migration_record, migration_row, phase_name, report_record
 
-__all__ = ["FileLabels", "write_report"]
+__all__ = ["FileLabels", "clock", "duration", "write_report"]
 
 WIDTH = 118  # text lines stay below 120 columns where the content allows
 _LONG_NAME = 32  # a file name longer than this is shown as its input number (#1)
@@ -66,16 +72,22 @@ def write_report(report: Report, fmt: str, out: TextIO) -> None:
 
 
 class FileLabels:
-    """Short names for log files in tables: the file name, or `#N` (its
-    number in the inputs list) when names collide or are long."""
+    """Short names for log files in tables and sentences: the file name, or
+    `#N` (its number in the inputs list, which is the legend) when names
+    collide or are long. `paths` are the inputs' paths, in input order."""
 
-    def __init__(self, inputs: Sequence[InputSummary]) -> None:
-        self.number = {i.path: n for n, i in enumerate(inputs, 1)}
-        names = [os.path.basename(i.path) or i.path for i in inputs]
+    def __init__(self, paths: Iterable[str]) -> None:
+        order = list(dict.fromkeys(paths))
+        self.number = {p: n for n, p in enumerate(order, 1)}
+        names = [os.path.basename(p) or p for p in order]
         self._label: dict[str, str] = {}
-        for n, (i, name) in enumerate(zip(inputs, names), 1):
+        for n, (p, name) in enumerate(zip(order, names), 1):
             clash = names.count(name) > 1
-            self._label[i.path] = f"#{n}" if clash or len(name) > _LONG_NAME else name
+            self._label[p] = f"#{n}" if clash or len(name) > _LONG_NAME else name
+        # `path:line` of an input inside free text; longest paths first, and not
+        # inside a longer path (`other/collector.log:9` is not `collector.log:9`)
+        alts = "|".join(re.escape(p) for p in sorted(order, key=len, reverse=True))
+        self._ref = re.compile(rf"(?<![\w./-])({alts}):(\d+)") if order else None
 
     def of(self, path: str) -> str:
         return self._label.get(path) or os.path.basename(path) or path
@@ -83,32 +95,31 @@ class FileLabels:
     def at(self, s: Sighting | None) -> str:
         return "-" if s is None else f"{self.of(s.path)}:{s.line}"
 
+    def line(self, path: str | None, line: int | None) -> str:
+        """`collector.log:9` for a path and line; "" without a path."""
+        return "" if path is None else f"{self.of(path)}:{line}"
+
+    def text(self, s: str) -> str:
+        """Free text (a reason) with every `path:line` of an input written as
+        the tables write it, so that one report uses one style."""
+        if self._ref is None:
+            return s
+        return self._ref.sub(lambda mo: f"{self.of(mo.group(1))}:{mo.group(2)}", s)
+
 
 def _utc(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc) if dt.tzinfo is not None else dt
 
 
-def clock(dt: datetime, *, dated: bool = False) -> str:
-    """UTC `HH:MM:SS.mmm`, with the date in front when `dated`."""
-    d = _utc(dt)
-    t = f"{d:%H:%M:%S}.{d.microsecond // 1000:03d}"
-    return f"{d:%Y-%m-%d} {t}" if dated else t
-
-
 def span(m: MigrationReport) -> str:
+    """`2017-01-23 06:02:40.000 .. 06:03:00.957 UTC (20.957 s)`: times and
+    duration both cut to milliseconds, so that they add up."""
     start, end = _utc(m.start), _utc(m.end)
     same_day = start.date() == end.date()
-    return f"{clock(start, dated=True)} .. {clock(end, dated=not same_day)} UTC ({duration(end - start)})"
-
-
-def duration(d: timedelta) -> str:
-    secs = d.total_seconds()
-    if secs < 60:
-        return f"{secs:.3f} s"
-    whole = int(secs)
-    h, rest = divmod(whole, 3600)
-    mins, s = divmod(rest, 60)
-    return f"{h} h {mins:02d} min {s:02d} s" if h else f"{mins} min {s:02d} s"
+    return (
+        f"{clock(start, dated=True)} .. {clock(end, dated=not same_day)} UTC "
+        f"({duration(elapsed(start, end))})"
+    )
 
 
 def title(m: MigrationReport) -> str:
@@ -138,9 +149,14 @@ def notices(m: MigrationReport) -> list[str]:
     return out
 
 
-def details(m: MigrationReport) -> list[tuple[str, str]]:
-    """(label, text) lines of one migration, after its verdict line."""
-    rows = [("reason", m.reason), ("recommendation", m.recommendation or "none")]
+def details(m: MigrationReport, files: FileLabels) -> list[tuple[str, str]]:
+    """(label, text) lines of one migration, after its verdict line. The
+    reason says when the result is order-sensitive (not a row of its own:
+    said once)."""
+    rows = [
+        ("reason", files.text(m.reason)),
+        ("recommendation", files.text(m.recommendation) if m.recommendation else "none"),
+    ]
     where = []
     if m.first_destination_phase:
         where.append(f"first carried by {m.first_destination_phase}")
@@ -159,10 +175,8 @@ def details(m: MigrationReport) -> list[tuple[str, str]]:
         text = f"{c.event_type} at {clock(c.time, dated=True)} UTC wrote {c.host}"
         last = _last_write(m.handlers)
         if last is not None and c.time >= last.time:
-            text += f" ({duration(c.time - last.time)} after the last write by the migration)"
+            text += f" ({duration(elapsed(last.time, c.time))} after the last write by the migration)"
         rows.append(("corrected by", text))
-    if m.order_sensitive:
-        rows.append(("order-sensitive", "the last two host writes came less than 1 s apart"))
     if m.overlaps:
         rows.append(("overlaps", ", ".join(m.overlaps)))
     if m.attached_requests:
@@ -188,6 +202,10 @@ PHASE_HEAD = (
     "handler",
 )
 FIRING_HEAD = ("time (UTC)", "phase", "handler", "host written", "context")
+_ZEN = PHASE_HEAD.index("zenpython")
+_SIDE = PHASE_HEAD.index("side")
+#: the side as the text table writes it, to stay within WIDTH
+_TEXT_SIDE = {"destination": "dest", "source": "source"}
 
 
 def _dated(m: MigrationReport) -> bool:
@@ -195,25 +213,48 @@ def _dated(m: MigrationReport) -> bool:
 
 
 def phase_rows(m: MigrationReport, files: FileLabels) -> list[tuple[str, ...]]:
+    """One row per phase (PHASE_HEAD); a phase zenpython dropped shows both
+    lines in its zenpython cell: `zenpython.log:10, discarded zenpython.log:12`."""
     dated = _dated(m)
-    return [_phase_row(p, files, dated) for p in m.phases]
+    rows = []
+    for p in m.phases:
+        cells, dropped = _phase_cells(p, files, dated)
+        if dropped is not None:
+            zen = cells[_ZEN]
+            cells = (*cells[:_ZEN], dropped if zen == "-" else f"{zen}, {dropped}", *cells[_ZEN + 1 :])
+        rows.append(cells)
+    return rows
 
 
-def _phase_row(p: PhaseReport, files: FileLabels, dated: bool) -> tuple[str, ...]:
-    zen = files.at(p.zenpython)
-    if p.dropped is not None:
-        dropped = f"{p.dropped.status} {files.at(p.dropped)}"
-        zen = dropped if zen == "-" else f"{zen}, {dropped}"
+def _phase_cells(p: PhaseReport, files: FileLabels, dated: bool) -> tuple[tuple[str, ...], str | None]:
+    """The row's cells, and `discarded zenpython.log:12` when zenpython dropped it."""
+    dropped = None if p.dropped is None else f"{p.dropped.status} {files.at(p.dropped)}"
     return (
         clock(p.time, dated=dated),
         p.phase,
         p.side.value,
         p.host_name or "-",
         files.at(p.collector),
-        zen,
+        files.at(p.zenpython),
         p.reached.value,
         p.handler or "-",
-    )
+    ), dropped
+
+
+def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> list[str]:
+    """The phase table of the text report, kept within WIDTH where the
+    values allow: the side reads `dest`/`source`, and the line where
+    zenpython dropped a phase goes on a line of its own below the phase's
+    row, under the zenpython column."""
+    dated = _dated(m)
+    rows: list[tuple[str, ...]] = []
+    below: list[tuple[int, str] | None] = []
+    for p in m.phases:
+        cells, dropped = _phase_cells(p, files, dated)
+        side = _TEXT_SIDE.get(cells[_SIDE], cells[_SIDE])
+        rows.append((*cells[:_SIDE], side, *cells[_SIDE + 1 :]))
+        below.append(None if dropped is None else (_ZEN, dropped))
+    return _table(PHASE_HEAD, rows, indent, below=below)
 
 
 def firing_rows(m: MigrationReport) -> list[tuple[str, ...]]:
@@ -269,7 +310,8 @@ def coverage_lines(i: InputSummary, cov: Coverage | None) -> list[str]:
     gaps = cov.gaps
     for g in gaps[:_LIST_GAPS]:
         out.append(
-            f"gap: {clock(g.start, dated=True)} .. {clock(g.end, dated=True)} UTC ({duration(g.end - g.start)})"
+            f"gap: {clock(g.start, dated=True)} .. {clock(g.end, dated=True)} UTC "
+            f"({duration(elapsed(g.start, g.end))})"
         )
     if len(gaps) > _LIST_GAPS:
         out.append(f"... and {len(gaps) - _LIST_GAPS} more gaps (all of them in --format json)")
@@ -304,16 +346,32 @@ def _wrap(label: str, text: str, indent: int = 2, pad: int = 19) -> list[str]:
     ) or [head.rstrip()]
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], indent: int) -> list[str]:
+def _table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    indent: int,
+    *,
+    below: Sequence[tuple[int, str] | None] = (),
+) -> list[str]:
+    """Columns padded to their widest cell. `below[n]`, when given, is a
+    (column, text) line printed under row n, starting at that column."""
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(head)]
-    lines = [head, *rows]
-    return [
-        (" " * indent + "  ".join(c.ljust(w) for c, w in zip(r, widths))).rstrip() for r in lines
-    ]
+
+    def fmt(r: Sequence[str]) -> str:
+        return (" " * indent + "  ".join(c.ljust(w) for c, w in zip(r, widths))).rstrip()
+
+    out = [fmt(head)]
+    for n, r in enumerate(rows):
+        out.append(fmt(r))
+        extra = below[n] if n < len(below) else None
+        if extra is not None:
+            col, text = extra
+            out.append(" " * (indent + sum(widths[:col]) + 2 * col) + text)
+    return out
 
 
 def _write_text(report: Report, out: TextIO) -> None:
-    files = FileLabels(report.inputs)
+    files = FileLabels(i.path for i in report.inputs)
     lines: list[str] = []
     add = lines.append
     n = len(report.migrations)
@@ -349,10 +407,10 @@ def _write_text(report: Report, out: TextIO) -> None:
         add(f"  {route(m)}  {m.outcome.value}  VERDICT: {m.verdict.value.upper()}")
         for notice in notices(m):
             add(f"  ! {notice}")
-        for label, text in details(m):
+        for label, text in details(m, files):
             lines.extend(_wrap(label, text))
         add("  phases:")
-        lines.extend(_table(PHASE_HEAD, phase_rows(m, files), 4))
+        lines.extend(text_phase_table(m, files))
         rows = firing_rows(m)
         if rows:
             add("  handler firings, in the order Zenoss applies them:")
@@ -420,7 +478,7 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _write_markdown(report: Report, out: TextIO) -> None:
-    files = FileLabels(report.inputs)
+    files = FileLabels(i.path for i in report.inputs)
     lines: list[str] = []
     add = lines.append
     n = len(report.migrations)
@@ -502,7 +560,7 @@ def _write_markdown(report: Report, out: TextIO) -> None:
             add("")
             add(f"> **{md_text(notice[0].upper() + notice[1:])}.**")
         add("")
-        for label, text in details(m):
+        for label, text in details(m, files):
             add(f"- **{md_text(label[0].upper() + label[1:])}:** {md_text(text)}")
         add("")
         add("### Phases")

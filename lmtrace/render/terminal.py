@@ -97,7 +97,7 @@ def print_report(report: Report, out: TextIO | Console) -> None:
     migration, the mapping change and warnings. `out` is a stream or a
     ready Console (tests pass one with a fixed width)."""
     console = out if isinstance(out, Console) else console_for(out)
-    files = FileLabels(report.inputs)
+    files = FileLabels(i.path for i in report.inputs)
 
     inputs = Table(title="inputs", title_justify="left", expand=False, show_header=False)
     inputs.add_column("#")
@@ -151,7 +151,7 @@ def _panel(m: MigrationReport, files: FileLabels) -> Panel:
     parts: list[RenderableType] = [head]
     for notice in notices(m):
         parts.append(Text(f"! {notice}", style="bold"))
-    for label, text in details(m):
+    for label, text in details(m, files):
         parts.append(Text.assemble((f"{label}: ", "bold"), text))
     return Panel(
         Group(*parts),
@@ -209,7 +209,8 @@ def print_timelines(timelines: Sequence[Timeline], out: TextIO, *, heading: str 
                 if r.entry.context:
                     cells[0].stylize("dim")
             if r.hop.missing:
-                cells[3].stylize("dim" if r.hop.unknown else "bold red")
+                # did not happen: red; no log could see it, or nothing to run: dim
+                cells[3].stylize("dim" if r.hop.unknown or r.hop.not_applicable else "bold red")
             elif r.hop.inferred:
                 cells[3].stylize("italic")
             if r.hop.delay is not None and r.hop.delay.total_seconds() < 0:

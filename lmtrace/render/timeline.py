@@ -1,17 +1,25 @@
 """`lmtrace timeline` output: one migration, hop by hop, in every format.
 
 Text and markdown print, per timeline, a short summary (request, instance,
-hosts, verdict, each input's UTC offset) and one table row per hop:
+hosts, verdict, each input's UTC offset and label: the legend) and one table
+row per hop:
 
     phase  host  hop  time (UTC)  local time (as logged)  file:line  delay  note
 
-An entry's first row carries its phase and host_name; a host_name that
-differs from the previous entry's is marked `->` (bold in markdown), and
-the row's note says from which host. A hop that did not happen reads
-`never` in the time column, one that no log given could see `?`; the
-handler hop is inferred (no log records a handler run) and has no delay.
-Local times are printed as the log printed them (oslo.log `14:00:15.011`,
-zenpython `07:00:15,181`), so they can be grepped.
+(text starts each note under the local-time column, on the hop's own line
+when nothing else is right of it, else on the next line, so that rows stay
+within WIDTH). Files are named by the labels of the analyze report
+(`collector.log:3`, or `#1:3` for a long or clashing name; lmtrace.render.
+report.FileLabels). An entry's first row carries its phase and host_name; a
+host_name that differs from the previous entry's is marked `->` (`→`, bold,
+in markdown), and the row's note says from which host. A hop that did not
+happen reads `never` in the time column, one that no log given could see
+`?`, and the handler hop of an event mapped to no handler `-` (it does not
+apply); the handler hop is inferred (no log records a handler run) and has
+no delay. Times are cut to milliseconds and each delay is the difference of
+the two times shown (lmtrace.humantime). Local times are printed as the log
+printed them (oslo.log `14:00:15.011`, zenpython `07:00:15,181`), so they
+can be grepped.
 """
 
 from __future__ import annotations
@@ -25,39 +33,55 @@ from datetime import datetime, timedelta
 from typing import TextIO
 
 from ..events import LogKind
+from ..humantime import MS, clock, elapsed
 from ..report import Report
 from ..timeline import Hop, Timeline, TimelineEntry
 from .fields import TIMELINE_HOP_COLUMNS, iso, report_record, timeline_record
+from .report import FileLabels, md_code, md_text
 
 __all__ = [
     "HEAD",
     "Row",
     "format_delay",
+    "labels_of",
     "rows_of",
     "summary_of",
     "write_report_with_timelines",
     "write_timeline",
 ]
 
-WIDTH = 118  # summary lines wrap here, like the analyze report
+WIDTH = 118  # lines wrap here, like the analyze report
 
 HEAD = ("phase", "host", "hop", "time (UTC)", "local time (as logged)", "file:line", "delay", "note")
 
 
 def format_delay(d: timedelta | None) -> str:
-    """`+11 ms`, `+1.204 s`, `-3.200 s`; empty when there is none."""
+    """`+11 ms`, `+1.204 s`, `-3.200 s`; empty when there is none. Cut to
+    whole milliseconds (toward zero), like the times."""
     if d is None:
         return ""
-    s = d.total_seconds()
-    sign = "-" if s < 0 else "+"
-    a = abs(s)
-    if a < 1:
-        return f"{sign}{round(a * 1000):d} ms"
-    return f"{sign}{a:.3f} s"
+    whole = int(d / MS)  # int() cuts toward zero
+    sign = "-" if whole < 0 else "+"
+    a = abs(whole)
+    if a < 1000:
+        return f"{sign}{a:d} ms"
+    return f"{sign}{a // 1000}.{a % 1000:03d} s"
 
 
 def _utc(dt: datetime | None) -> str:
-    return "" if dt is None else dt.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return "" if dt is None else clock(dt, dated=True)
+
+
+def _shown_delay(h: Hop) -> timedelta | None:
+    """The delay between the two times as shown (both cut to milliseconds)."""
+    if h.at is not None and h.since is not None:
+        return elapsed(h.since, h.at)
+    return h.delay
+
+
+def labels_of(t: Timeline) -> FileLabels:
+    """The file labels of the analyze report over the same inputs."""
+    return FileLabels(i.path for i in t.inputs)
 
 
 def _local(dt: datetime | None, kind: LogKind | None) -> str:
@@ -79,6 +103,8 @@ class Row:
 
 
 def _time_cell(h: Hop) -> str:
+    if h.not_applicable:
+        return "-"
     if h.missing:
         return "?" if h.unknown else "never"
     return _utc(h.at)
@@ -95,7 +121,8 @@ def _entry_notes(e: TimelineEntry) -> list[str]:
     return out
 
 
-def rows_of(t: Timeline) -> list[Row]:
+def rows_of(t: Timeline, files: FileLabels | None = None) -> list[Row]:
+    files = files or labels_of(t)
     rows: list[Row] = []
     for e in t.entries:
         for n, h in enumerate(e.hops):
@@ -115,8 +142,8 @@ def rows_of(t: Timeline) -> list[Row]:
                         h.name.value,
                         _time_cell(h),
                         _local(h.local_time, h.kind),
-                        h.location or "",
-                        "" if h.inferred else format_delay(h.delay),
+                        files.line(h.path, h.line),
+                        "" if h.inferred else format_delay(_shown_delay(h)),
                         "; ".join(notes),
                     ),
                     entry=e,
@@ -127,8 +154,10 @@ def rows_of(t: Timeline) -> list[Row]:
     return rows
 
 
-def summary_of(t: Timeline) -> list[tuple[str, str]]:
-    """The lines above the table, as (label, value)."""
+def summary_of(t: Timeline, files: FileLabels | None = None) -> list[tuple[str, str]]:
+    """The lines above the table, as (label, value); the `clock` lines are
+    the legend of the file labels (`#1 samples/collector.log +08:00 ...`)."""
+    files = files or labels_of(t)
     name = t.display_name or "?"
     out = [("request", t.request_id or "- (none in the logs)")]
     if t.attached_requests:
@@ -137,13 +166,14 @@ def summary_of(t: Timeline) -> list[tuple[str, str]]:
     out.append(("hosts", f"{t.source_host or '?'} -> {t.destination_host or '?'}"))
     out.append(("span", f"{_utc(t.start)} - {_utc(t.end)} UTC, {t.outcome}"))
     if t.verdict is not None:
-        out.append(("verdict", f"{t.verdict.value}: {t.reason}" if t.reason else t.verdict.value))
+        reason = files.text(t.reason) if t.reason else None
+        out.append(("verdict", f"{t.verdict.value}: {reason}" if reason else t.verdict.value))
     if t.recommendation:
-        out.append(("fix", t.recommendation))
+        out.append(("fix", files.text(t.recommendation)))
     if t.handler_map:
         out.append(("handler map", t.handler_map))
     for i in t.inputs:
-        out.append(("clock", f"{i.path} {i.utc_offset} ({i.how})"))
+        out.append(("clock", f"#{files.number[i.path]} {i.path} {i.utc_offset} ({i.how})"))
     for n in t.notes:
         out.append(("note", n))
     return out
@@ -210,54 +240,126 @@ def write_report_with_timelines(
         write_timeline(timelines, fmt, out)
 
 
+#: the text table's columns: HEAD without the note (see _write_text)
+TEXT_HEAD = HEAD[:-1]
+_LOCAL = HEAD.index("local time (as logged)")
+
+
 def _write_text(t: Timeline, out: TextIO) -> None:
+    files = labels_of(t)
     title = f"Timeline: {t.title}"
     out.write(f"{title}\n{'-' * len(title)}\n")
-    width = max(len(k) for k, _ in summary_of(t))
-    out.writelines(textwrap.fill(
-                v,
-                WIDTH,
-                initial_indent=f"  {k.ljust(width)}  ",
-                subsequent_indent=" " * (width + 4),
-                break_on_hyphens=False,
-                break_long_words=False,
-            )
-            + "\n" for k, v in summary_of(t))
+    summary = summary_of(t, files)
+    width = max(len(k) for k, _ in summary)
+    out.writelines(
+        textwrap.fill(
+            v,
+            WIDTH,
+            initial_indent=f"  {k.ljust(width)}  ",
+            subsequent_indent=" " * (width + 4),
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        + "\n"
+        for k, v in summary
+    )
     out.write("\n")
-    rows = rows_of(t)
-    widths = [max([len(h)] + [len(r.cells[i]) for r in rows]) for i, h in enumerate(HEAD)]
+    rows = rows_of(t, files)
+    cols = len(TEXT_HEAD)
+    widths = [max([len(h)] + [len(r.cells[i]) for r in rows]) for i, h in enumerate(TEXT_HEAD)]
+    # a hop's note starts at the local-time column: on the hop's own line when
+    # the rest of it is empty (generated, missing and handler hops), else on
+    # the line below; wrapped at WIDTH, so rows stay within it
+    note_at = sum(widths[:_LOCAL]) + 2 * _LOCAL
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n"
 
-    out.write(line(HEAD))
+    out.write(line(TEXT_HEAD))
     for n, r in enumerate(rows):
         if r.first and n:
             out.write("\n")
-        out.write(line(r.cells))
-
-
-def _md(cell: str) -> str:
-    return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        row = line(r.cells[:cols])
+        note = r.cells[cols]
+        if not note:
+            out.write(row)
+            continue
+        wrapped = textwrap.wrap(
+            note,
+            WIDTH,
+            initial_indent=" " * note_at,
+            subsequent_indent=" " * note_at,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        if any(r.cells[_LOCAL:cols]):
+            out.write(row)
+        else:
+            wrapped[0] = row.rstrip("\n").ljust(note_at) + wrapped[0][note_at:]
+        out.writelines(x + "\n" for x in wrapped)
 
 
 def _write_markdown(t: Timeline, out: TextIO) -> None:
-    out.write(f"### Timeline: {_md(t.title)}\n\n")
-    out.writelines(f"- **{k}**: {_md(v)}\n" for k, v in summary_of(t))
+    """Markdown like the analyze report's: identifiers (phases, hosts,
+    file:line, request ids) as code, free text escaped (`_` would start
+    italics), `→` for a host change, *never* in italics only for a hop that
+    should have happened and did not."""
+    files = labels_of(t)
+    name = md_text(t.display_name or t.instance_id or "?")
+    out.write(
+        f"### Timeline: {name}: {md_code(t.source_host or '?')} → {md_code(t.destination_host or '?')} "
+        f"({md_code(t.label or t.request_id or '?')})\n\n"
+    )
+    out.writelines(f"- **{md_text(k)}**: {v}\n" for k, v in _md_summary(t, files))
     out.write("\n")
-    out.write("| " + " | ".join(HEAD) + " |\n")
+    out.write("| " + " | ".join(md_text(h) for h in HEAD) + " |\n")
     out.write("|" + "|".join("---" for _ in HEAD) + "|\n")
-    for r in rows_of(t):
-        cells = [_md(c) for c in r.cells]
+    for r in rows_of(t, files):
+        phase, host, hop, at, local, where, delay, note = r.cells
+        cells = [
+            f"**{md_code(phase)}**" if phase else "",
+            "",
+            hop,
+            at,
+            local,
+            md_code(where) if where else "",
+            delay,
+            md_text(note),
+        ]
         if r.first:
-            cells[0] = f"**{cells[0]}**"
             if r.entry.host_changed and r.entry.host_name:
-                cells[1] = f"**&rarr; {_md(r.entry.host_name)}**"
-        if r.hop.missing:
-            cells[3] = f"*{cells[3]}*"
+                cells[1] = f"**→ {md_code(r.entry.host_name)}**"
+            else:
+                cells[1] = md_code(host)
+        if r.hop.missing and not r.hop.not_applicable:
+            cells[3] = f"*{at}*"
         if r.first and r.entry.skew:
             cells[7] = cells[7].replace("SKEW:", "**SKEW**:", 1)
-        out.write("| " + " | ".join(cells) + " |\n")
+        out.write("| " + " | ".join(c.replace("\n", " ") for c in cells) + " |\n")
+
+
+def _md_summary(t: Timeline, files: FileLabels) -> list[tuple[str, str]]:
+    """summary_of as Markdown: identifiers as code, free text escaped, `→`."""
+    out = []
+    clocks = iter(t.inputs)
+    for k, v in summary_of(t, files):
+        if k == "request" and t.request_id:
+            v = md_code(v)
+        elif k == "attached":
+            v = ", ".join(md_code(r) for r in t.attached_requests)
+        elif k == "instance":
+            v = f"{md_text(t.display_name or '?')} ({md_code(t.instance_id or '?')})"
+        elif k == "hosts":
+            v = f"{md_code(t.source_host or '?')} → {md_code(t.destination_host or '?')}"
+        elif k == "handler map":
+            v = md_code(v)
+        elif k == "clock":
+            i = next(clocks)
+            v = f"#{files.number[i.path]} {md_code(i.path)} {md_code(i.utc_offset)} ({md_text(i.how)})"
+        else:
+            v = md_text(v)
+        out.append((k, v))
+    return out
 
 
 def _write_csv(timelines: Sequence[Timeline], out: TextIO) -> None:
