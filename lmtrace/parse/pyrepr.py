@@ -14,10 +14,13 @@ zenpython logs each event with `%r` of a Python 2 dict::
     string  := [u|b|r|ur|br|rb] ( '...' | "..." )   adjacent strings concatenate
     number  := [+-] digits [ '.' digits ] [ e [+-] digits ] [ L ]
 
+Digits, and the white space between tokens, are ASCII; an int has no leading
+zero (`010` is 8 in Python 2 and an error in Python 3, and no repr writes it).
 String escapes follow Python 3 rules (\\n, \\', \\xNN, \\uNNNN, \\UNNNNNNNN,
 octal, \\N{NAME}); \\xNN in a plain '' string is the character U+00NN, as in
 Python 3. Surrogate pairs that a narrow Python 2 build printed
-(u'\\ud83d\\ude00') are joined into one character. b'' gives bytes.
+(u'\\ud83d\\ude00') are joined into one character, also when pprint split
+them between two adjacent literals. b'' gives bytes, and holds ASCII only.
 
 Anything else (names, calls such as `datetime.datetime(...)`, operators)
 raises `ReprError`, whose message names the character offset (0-based) into
@@ -51,8 +54,14 @@ class ReprError(ValueError):
 # other character so that nothing is skipped silently: a lone quote there is
 # the start of an unterminated string.
 _STRING = r"""[uUbBrR]{0,2}(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
-_TOKEN = re.compile(rf"""\s*({_STRING}|[{{}}\[\](),:]|[^\s{{}}\[\](),:'"]+|\S)""")
-_NUMBER = re.compile(r"[-+]?(?:(\d+)|\d+\.\d*|\.\d+|\d+(?:\.\d*)?[eE][-+]?\d+|\.\d+[eE][-+]?\d+)([lL]?)")
+# ASCII only: Python separates tokens with ASCII white space, and int() would
+# read other scripts' digits ('\u0661' is 1) that no repr prints.
+_TOKEN = re.compile(rf"""\s*({_STRING}|[{{}}\[\](),:]|[^\s{{}}\[\](),:'"]+|\S)""", re.ASCII)
+_STRING_TOKEN = re.compile(_STRING)
+# an int has no leading zero: 010 is 8 in Python 2 and an error in Python 3
+_NUMBER = re.compile(
+    r"[-+]?(?:(0+|[1-9]\d*)|\d+\.\d*|\.\d+|\d+(?:\.\d*)?[eE][-+]?\d+|\.\d+[eE][-+]?\d+)([lL]?)", re.ASCII
+)
 _PREFIXES = frozenset(("", "u", "b", "r", "ur", "br", "rb"))
 _QUOTES = "'\""
 _ESCAPE = re.compile(
@@ -88,7 +97,12 @@ def parse(text: str) -> Any:
 
 
 def parse_string(token: str) -> str | bytes:
-    """One string literal token (prefix and quotes included) to its value."""
+    """One string literal token (prefix and quotes included) to its value;
+    `ReprError` if `token` is not exactly one literal."""
+    m = _STRING_TOKEN.match(token)
+    if m is None or m.end() != len(token):
+        opened = m is None and token.lstrip("uUbBrR")[:1] in ("'", '"')
+        raise ReprError("unterminated string" if opened else "not a string literal", 0)
     try:
         return _string(token)
     except _Fail as f:
@@ -143,7 +157,7 @@ def _value(toks: list[str], i: int) -> tuple[Any, int]:
             and (i + 1 == len(toks) or toks[i + 1] in _PUNCT)
         ):
             return tok[q + 1 : -1], i + 1
-    elif tok.isdigit() and tok.isascii():
+    elif tok.isdigit() and tok.isascii() and (c != "0" or len(tok) == 1):
         return int(tok), i + 1
     if c in _CLOSERS:
         return _container(toks, i, c)
@@ -160,6 +174,8 @@ def _value(toks: list[str], i: int) -> tuple[Any, int]:
         return float(tok), i + 1
     if tok.lower() in _PREFIXES and i + 1 < len(toks) and toks[i + 1] in _QUOTES:
         raise _Fail("unterminated string", i)
+    if tok.lstrip("+-.")[:1].isdigit():
+        raise _Fail(f"bad number {_show(tok)}", i)
     raise _Fail(f"unexpected {_show(tok)}", i)
 
 
@@ -219,6 +235,7 @@ def _strings(toks: list[str], i: int) -> tuple[str | bytes, int]:
     """string+ : adjacent literals concatenate, as pprint's wrapped ones do."""
     value = _string(toks[i], i)
     i += 1
+    first = i
     while i < len(toks):
         tok = toks[i]
         c = tok[0]
@@ -229,6 +246,8 @@ def _strings(toks: list[str], i: int) -> tuple[str | bytes, int]:
             raise _Fail("cannot mix bytes and text literals", i)
         value = value + more  # type: ignore[operator]
         i += 1
+    if i > first and isinstance(value, str) and _SURROGATE.search(value):
+        value = _join_surrogates(value)  # a pair split between two literals
     return value, i
 
 
@@ -243,19 +262,23 @@ def _string(tok: str, i: int = 0) -> str | bytes:
     if len(tok) < q + 2 or tok[-1] != tok[q]:
         raise _Fail("unterminated string", i)
     is_bytes = "b" in prefix
+    if is_bytes and not body.isascii():
+        raise _Fail("non-ASCII character in a bytes literal", i)
     if "r" not in prefix and "\\" in body:
         body = _unescape(body, is_bytes, i)
     elif not is_bytes and "\\" not in body:
         return body
     if is_bytes:
-        try:
-            return body.encode("latin-1")
-        except UnicodeEncodeError:
-            raise _Fail("non-ASCII character in a bytes literal", i) from None
+        return body.encode("latin-1")  # ASCII and escapes up to \xff
     if _SURROGATE.search(body):
-        # a narrow Python 2 build printed astral characters as two escapes
-        body = body.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        body = _join_surrogates(body)
     return body
+
+
+def _join_surrogates(text: str) -> str:
+    """A narrow Python 2 build printed astral characters as two escapes
+    (u'\\ud83d\\ude00'): pairs become one character, lone halves stay."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 def _unescape(body: str, is_bytes: bool, i: int) -> str:

@@ -54,9 +54,18 @@ eventClassKey on an OpenStack-looking dict, a bad rcvtime or timestamp) or
 `openstack|...`).
 
 With `full=False` (the hot path) only the fields above are read, by targeted
-regexes, not the whole dict; a record whose keys look nested or odd is read
-in full. The lean path trusts a record that ends in `}` and holds the keys:
-garbage elsewhere in its dict goes unnoticed, where full mode reports it.
+regexes, not the whole dict. A key counts only where the event dict's own
+keys stand: one inside a nested dict (`'trait_ports': [{'device': ...}]`) is
+passed over, and one inside a string, a key seen twice, a value that is not
+a plain literal, braces or quotes that do not balance, or text after the
+closing `}` send the record to the full reader, so that both paths give the
+same Event or Malformed. Other garbage in a dict that balances (a call such
+as `datetime.datetime(...)` in a field the lean path does not read) goes
+unnoticed there, where full mode reports it.
+
+An unreadable record (cut off, unterminated, truncated) whose text plainly
+names another ZenPack's eventClassKey is skipped, not malformed, like that
+ZenPack's readable events.
 """
 
 from __future__ import annotations
@@ -185,7 +194,7 @@ class ZenpythonScanner:
         if o is None:
             return []
         self._open = None
-        return [self._malformed(o.line, o.offset, o.span, "event dict cut off at the end of the input", o.head)]
+        return self._cut(o, "event dict cut off at the end of the input")
 
     # -- one record ---------------------------------------------------------
 
@@ -207,7 +216,8 @@ class ZenpythonScanner:
             return nxt, line + 1
         offset = chunk.offset + start
         if line in chunk.truncated:
-            out.append(self._malformed(line, offset, 1, _truncated(line), data[start:end]))
+            if not _foreign(data[start:end].decode("utf-8", "replace")):
+                out.append(self._malformed(line, offset, 1, _truncated(line), data[start:end]))
             return nxt, line + 1
         local_time = None
         if prefix[1] is not None:
@@ -251,7 +261,7 @@ class ZenpythonScanner:
                 # pprint indents every continuation line: this is a new line
                 self._open = None
                 reason = f"event dict cut off: line {line} starts a new log line before its braces balance"
-                out.append(self._malformed(o.line, o.offset, o.span, reason, o.head))
+                out += self._cut(o, reason)
                 return pos, line
             end = data.find(b"\n", pos)
             if end < 0:
@@ -261,7 +271,7 @@ class ZenpythonScanner:
             o.span += 1
             if line in chunk.truncated:
                 self._open = None
-                out.append(self._malformed(o.line, o.offset, o.span, _truncated(line), o.head))
+                out += self._cut(o, _truncated(line), data[pos:end])
                 return nxt, line + 1
             if not self._take(o, data, pos, end, nxt, out):
                 return nxt, line + 1
@@ -278,7 +288,7 @@ class ZenpythonScanner:
                 if d is None:  # a lone quote: strings never span lines in a repr
                     self._open = None
                     reason = f"unreadable event dict: unterminated string on line {o.line + o.span - 1}"
-                    out.append(self._malformed(o.line, o.offset, o.span, reason, o.head))
+                    out += self._cut(o, reason, data[a:end])
                     return False
                 depth += d
                 if depth <= 0:
@@ -294,8 +304,7 @@ class ZenpythonScanner:
             return True
         self._open = None
         if o.overflow:
-            reason = f"event dict longer than {PENDING_LIMIT >> 20} MiB: not read"
-            out.append(self._malformed(o.line, o.offset, o.span, reason, o.head))
+            out += self._cut(o, f"event dict longer than {PENDING_LIMIT >> 20} MiB: not read")
         else:
             rec = self._record(b"".join(o.parts).rstrip(), o.status, o.line, o.offset, o.span, o.local_time, o.head)
             if rec is not None:
@@ -344,6 +353,15 @@ class ZenpythonScanner:
             self._second = (hms, _local_time(hms))
         base = self._second[1]
         return None if base is None else base.replace(microsecond=int(millis) * 1000)
+
+    def _cut(self, o: _Open, reason: str, last: bytes = b"") -> list[Event | Malformed]:
+        """The Malformed of an open record that cannot be read, or nothing when
+        what was read of it (`last`: the line that ended it) names another
+        ZenPack's event class."""
+        raw = o.head if o.overflow else b"".join(o.parts) + last
+        if _foreign(raw.decode("utf-8", "replace")):
+            return []
+        return [self._malformed(o.line, o.offset, o.span, reason, o.head)]
 
     def _malformed(self, line: int, offset: int, span: int, reason: str, head: bytes) -> Malformed:
         self.malformed_lines += span
@@ -397,9 +415,17 @@ def _event(
 
 def _lean_fields(text: str) -> dict[str, Any] | None:
     """The fields `_event` needs, by regex; None when the dict must be read
-    in full (a key seen twice, i.e. nested or inside a string, or a value
-    that is not a plain literal)."""
+    in full (a key inside a string or seen twice, a value that is not a
+    plain literal, braces or quotes that do not balance, text after the
+    dict). Keys of nested dicts are passed over."""
+    if text[-1] != "}":
+        return None
     found: dict[str, Any] = {}
+    pos = 1  # text[pos:] is still to be balanced; text[0] is the dict's '{'
+    depth = 0  # brace depth below the event dict's own '{'
+    # before the first brace, double quote or backslash, every string is '...'
+    # with no escape: a key there is the event's unless its quotes are odd
+    plain = _tricky(text, 1, len(text))
     for m in _LEAN.finditer(text):
         key, tok, follow = m.groups()
         # inline for the usual ", u'key'" and "{'key'"; _at_key for the rest
@@ -413,19 +439,70 @@ def _lean_fields(text: str) -> dict[str, Any] | None:
             c = text[q - 2]
         if c != "," and c != "{" and not (c in " \t\r\n" and _at_key(text, q)):
             continue
+        k = m.start()  # the key's quote
+        if k <= plain:
+            if text.count("'", pos, k) & 1:  # that quote closes a string
+                return None
+        else:
+            d = _nesting(text, pos, k)
+            if d is None:  # the key is inside a string
+                return None
+            depth += d
+        pos = k
+        if depth:  # a key of a nested dict, not the event's
+            continue
         if key in found or follow is None:
             return None
         c = tok[0]
         if c == "u" and len(tok) > 2 and tok[1] == "'" == tok[-1] and "\\" not in tok:
             found[key] = tok[2:-1]
-            continue
-        if c in "{[(":
-            return None
-        value = _scalar(tok)
-        if value is _UNREADABLE:
-            return None
-        found[key] = value
-    return found
+        else:
+            if c in "{[(":
+                return None
+            value = _scalar(tok)
+            if value is _UNREADABLE:
+                return None
+            found[key] = value
+        pos = m.end(2)
+    # the rest, up to the closing '}', must balance: else cut off, or a string left open
+    d = _nesting(text, pos, len(text) - 1)
+    return found if d is not None and depth + d == 0 else None
+
+
+# What decides whether a key stands at the event dict's top level: strings
+# (skipped whole), braces (a key is nested only inside another dict), and
+# lone quotes (a string that does not end).
+_SKELETON = re.compile(r"""'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|([{}'"])""")
+_TRICKY = ('"', "{", "}", "\\")
+
+
+def _tricky(text: str, a: int, b: int) -> int:
+    """Where in text[a:b] the first brace, double quote or backslash is (b if
+    none): without them, strings are '...' with no escape (their quotes pair
+    up) and the depth does not change. (str.find is far faster than a regex
+    character class.)"""
+    first = b
+    for c in _TRICKY:
+        i = text.find(c, a, first)
+        if i >= 0:
+            first = i
+    return first
+
+
+def _nesting(text: str, a: int, b: int) -> int | None:
+    """How much deeper the braces are after text[a:b] than before it; None
+    when a string starts there and does not end. (Strings never span lines
+    here: a pretty-printed record with one is cut before it gets here.)"""
+    t = _tricky(text, a, b)
+    odd = text.count("'", a, t) & 1
+    if t == b:
+        return None if odd else 0
+    if odd:  # t is inside a '...' string: start at its opening quote
+        t = text.rfind("'", a, t)
+    marks = "".join(_SKELETON.findall(text, t, b))
+    if "'" in marks or '"' in marks:
+        return None
+    return marks.count("{") - marks.count("}")
 
 
 def _at_key(text: str, start: int) -> bool:
