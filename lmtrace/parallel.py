@@ -101,7 +101,8 @@ def _scan(task: _Task, on_bytes: Callable[[int], None] | None = None) -> _Part:
         reader = _Window(stream, start, end)
     try:
         chunks = iter_chunks(reader, path=path, offset=start)  # type: ignore[arg-type]
-        return _scan_chunks(chunks, path, kind, full, on_bytes)
+        # a range that a later one follows ends where a log line starts
+        return _scan_chunks(chunks, path, kind, full, on_bytes, at_end=end is None)
     finally:
         if path != STDIN:
             stream.close()
@@ -113,6 +114,8 @@ def _scan_chunks(
     kind: LogKind,
     full: bool,
     on_bytes: Callable[[int], None] | None,
+    *,
+    at_end: bool = True,
 ) -> _Part:
     scanner = make_scanner(kind, path, full=full)
     feed = getattr(scanner, "feed_rows", None)
@@ -128,7 +131,8 @@ def _scan_chunks(
         if on_bytes is not None:
             on_bytes(len(chunk.data))
     finish = getattr(scanner, "finish_rows", None)
-    _collect(finish() if finish is not None else scanner.finish(), rows, bad, finish is None)
+    tail = finish(at_end=at_end) if finish is not None else scanner.finish(at_end=at_end)
+    _collect(tail, rows, bad, finish is None)
     return rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes
 
 

@@ -344,12 +344,12 @@ MALFORMED = [
     # (text, line, span, reason, modes)
     (Q + "{'eventKey': u'e1', 'device': 'OpenStack', ", 1, 1, "event dict cut off at the end of the input", BOTH),
     (Q + f"{{'eventKey': u'e1', 'eventClassKey': u'openstack|{LM}post.d", 1, 1,
-     "unreadable event dict: unterminated string on line 1", BOTH),
-    (INTERRUPTED + NEXT, 1, 2, "event dict cut off: line 3 starts a new log line before its braces balance", BOTH),
+     "unreadable event dict: unterminated string on its line 1", BOTH),
+    (INTERRUPTED + NEXT, 1, 2, "event dict cut off after 2 lines: the next log line starts before its braces balance", BOTH),
     (INTERRUPTED, 1, 2, "event dict cut off at the end of the input", BOTH),
-    (INTERRUPTED + "\n" + NEXT, 1, 2, "event dict cut off: line 3 starts a new log line before its braces balance", BOTH),
+    (INTERRUPTED + "\n" + NEXT, 1, 2, "event dict cut off after 2 lines: the next log line starts before its braces balance", BOTH),
     ("noise\n" + INTERRUPTED + " 'summary': u'unterminated\n", 2, 3,
-     "unreadable event dict: unterminated string on line 4", BOTH),
+     "unreadable event dict: unterminated string on its line 3", BOTH),
     (Q + "garbage", 1, 1, "no event dict after 'Queued event (total of N)'", BOTH),
     (Q, 1, 1, "no event dict after 'Queued event (total of N)'", BOTH),
     (P + "Discarded event - queue overflow: None", 1, 1, "no event dict after 'Discarded event - queue overflow:'", BOTH),
@@ -410,7 +410,7 @@ def test_truncated_lines_are_malformed_unless_foreign(full: bool) -> None:
     out = s.feed(Chunk(data, 1, 0, truncated=frozenset({1, 2}))) + s.finish()
     assert [(type(r), r.source.line) for r in out] == [(Malformed, 1)]
     assert isinstance(out[0], Malformed)
-    assert out[0].reason == "line 1 is longer than the reader's limit (64 MiB) and was cut: its event dict cannot be read"
+    assert out[0].reason == "the line is longer than the reader's limit (64 MiB) and was cut: its event dict cannot be read"
     assert (s.parsed_lines, s.malformed_lines) == (0, 1)
 
 

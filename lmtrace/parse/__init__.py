@@ -31,8 +31,10 @@ class Scanner(Protocol):
 
     def feed(self, chunk: Chunk) -> list[Event | Malformed]: ...
 
-    def finish(self) -> list[Event | Malformed]:
-        """End of input: flush a record still open (a dict cut off)."""
+    def finish(self, *, at_end: bool = True) -> list[Event | Malformed]:
+        """End of input: flush a record still open (a dict cut off).
+        `at_end=False`: the end of a range of the file that a log line
+        follows (lmtrace.parallel), not of the input."""
         ...
 
 

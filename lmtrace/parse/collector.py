@@ -98,10 +98,10 @@ class CollectorScanner:
         # pickle sends a repeated object once
         self._intern: Callable[[str, str], str] = {}.setdefault
 
-    def finish(self) -> list[Event | Malformed]:
-        return []
+    def finish(self, *, at_end: bool = True) -> list[Event | Malformed]:
+        return []  # a record is one line: nothing is ever left open
 
-    def finish_rows(self) -> list[Row | Malformed]:
+    def finish_rows(self, *, at_end: bool = True) -> list[Row | Malformed]:
         return []
 
     def feed(self, chunk: Chunk) -> list[Event | Malformed]:

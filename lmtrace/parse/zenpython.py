@@ -189,12 +189,15 @@ class ZenpythonScanner:
                     nexts[j] = data.find(_NEEDLES[j], pos)
         return out
 
-    def finish(self) -> list[Event | Malformed]:
+    def finish(self, *, at_end: bool = True) -> list[Event | Malformed]:
+        """End of input; `at_end=False` for a range of a file that a log line
+        follows (lmtrace.parallel cuts ranges at timestamped lines), where an
+        open record was cut off by that line, as the serial scan says."""
         o = self._open
         if o is None:
             return []
         self._open = None
-        return self._cut(o, "event dict cut off at the end of the input")
+        return self._cut(o, "event dict cut off at the end of the input" if at_end else _interrupted(o.span))
 
     # -- one record ---------------------------------------------------------
 
@@ -217,7 +220,7 @@ class ZenpythonScanner:
         offset = chunk.offset + start
         if line in chunk.truncated:
             if not _foreign(data[start:end].decode("utf-8", "replace")):
-                out.append(self._malformed(line, offset, 1, _truncated(line), data[start:end]))
+                out.append(self._malformed(line, offset, 1, _truncated(1), data[start:end]))
             return nxt, line + 1
         local_time = None
         if prefix[1] is not None:
@@ -260,8 +263,7 @@ class ZenpythonScanner:
             if data[pos] not in b" \t":
                 # pprint indents every continuation line: this is a new line
                 self._open = None
-                reason = f"event dict cut off: line {line} starts a new log line before its braces balance"
-                out += self._cut(o, reason)
+                out += self._cut(o, _interrupted(o.span))
                 return pos, line
             end = data.find(b"\n", pos)
             if end < 0:
@@ -271,7 +273,7 @@ class ZenpythonScanner:
             o.span += 1
             if line in chunk.truncated:
                 self._open = None
-                out += self._cut(o, _truncated(line), data[pos:end])
+                out += self._cut(o, _truncated(o.span), data[pos:end])
                 return nxt, line + 1
             if not self._take(o, data, pos, end, nxt, out):
                 return nxt, line + 1
@@ -287,7 +289,8 @@ class ZenpythonScanner:
                 d = _DEPTH.get(tok)
                 if d is None:  # a lone quote: strings never span lines in a repr
                     self._open = None
-                    reason = f"unreadable event dict: unterminated string on line {o.line + o.span - 1}"
+                    # lines counted within the record: the same whichever range scanned it
+                    reason = f"unreadable event dict: unterminated string on its line {o.span}"
                     out += self._cut(o, reason, data[a:end])
                     return False
                 depth += d
@@ -592,8 +595,17 @@ def _local_time(hms: bytes) -> datetime | None:
         return None
 
 
-def _truncated(line: int) -> str:
+def _truncated(k: int) -> str:
+    """The reason for a record whose line `k` (1: its first) was cut by the reader."""
+    which = "the line" if k == 1 else f"its line {k}"
     return (
-        f"line {line} is longer than the reader's limit ({MAX_LINE >> 20} MiB) and was cut: "
+        f"{which} is longer than the reader's limit ({MAX_LINE >> 20} MiB) and was cut: "
         "its event dict cannot be read"
     )
+
+
+def _interrupted(span: int) -> str:
+    """The reason for a pretty-printed record that a new log line cut off
+    after `span` lines (numbers within the record, never in the file: a
+    worker scanning a range of the file gives the same reason)."""
+    return f"event dict cut off after {span} line{'s' if span != 1 else ''}: the next log line starts before its braces balance"
