@@ -37,7 +37,8 @@ class _Exit(click.ClickException):
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
-        self.exit_code = status
+        # click declares exit_code on the class; ours depends on the error
+        setattr(self, "exit_code", status)  # noqa: B010
 
 
 def input_options(f: F) -> F:

@@ -74,7 +74,7 @@ class Occurrence:
             if v is not None:
                 return v  # type: ignore[no-any-return]
         d = self.dropped
-        return None if d is None else getattr(d, attr)  # type: ignore[no-any-return]
+        return None if d is None else getattr(d, attr)
 
     @property
     def event_type(self) -> str:

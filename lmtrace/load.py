@@ -112,7 +112,7 @@ def _load(
 
         def on_bytes(n: int) -> None:
             state["read"] += n
-            report(  # type: ignore[misc]
+            report(
                 Progress(
                     bytes_read=state["read"],
                     bytes_total=total,

@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .errors import InputError
 
@@ -94,7 +94,7 @@ def open_input(path: str) -> BinaryIO:
     if path == STDIN:
         raw: BinaryIO = sys.stdin.buffer
         if not hasattr(raw, "peek"):  # a test harness's BytesIO
-            raw = io.BufferedReader(raw)  # type: ignore[arg-type]
+            raw = cast(BinaryIO, io.BufferedReader(cast(io.RawIOBase, raw)))
     else:
         try:
             raw = open(path, "rb")  # noqa: SIM115 - returned to the caller
@@ -108,9 +108,9 @@ def open_input(path: str) -> BinaryIO:
     for magic, opener in _MAGIC:
         if head.startswith(magic):
             if path == STDIN:
-                return opener(raw, "rb")  # type: ignore[no-any-return,operator]
+                return cast(BinaryIO, opener(raw, "rb"))
             raw.close()  # reopened by name, so that closing it closes the file
-            return opener(path, "rb")  # type: ignore[no-any-return,operator]
+            return cast(BinaryIO, opener(path, "rb"))
     return raw
 
 

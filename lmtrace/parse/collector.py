@@ -96,7 +96,8 @@ class CollectorScanner:
         self.malformed_lines = 0
         # one str object per distinct type/host/...: less memory, and
         # pickle sends a repeated object once
-        self._intern: Callable[[str, str], str] = {}.setdefault
+        seen: dict[str, str] = {}
+        self._intern: Callable[[str, str], str] = seen.setdefault
 
     def finish(self, *, at_end: bool = True) -> list[Event | Malformed]:
         return []  # a record is one line: nothing is ever left open
@@ -266,7 +267,7 @@ _DATETIME_REPR = re.compile(r"datetime\.datetime\(([\d, ]+)\)")
 def _datetime_to_iso(m: re.Match[str]) -> str:
     try:
         parts = [int(p) for p in m[1].split(",") if p.strip()]
-        return repr(datetime(*parts).isoformat())  # type: ignore[misc]
+        return repr(datetime(*parts).isoformat())  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return m[0]
 
@@ -388,7 +389,7 @@ def _dict_trait(t: Any, n: int) -> Trait:
     else:
         raise _BadRecord(f"event {n}: unreadable trait {t!r:.60}")
     try:
-        dtype = TraitType(int(dtype_v))
+        dtype = TraitType(int(dtype_v))  # type: ignore[arg-type]  # None: TypeError below
     except (TypeError, ValueError):
         raise _BadRecord(f"event {n}: trait {name!r} has a bad dtype {dtype_v!r}") from None
     if dtype is TraitType.DATETIME and isinstance(value, str):

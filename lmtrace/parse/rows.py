@@ -108,7 +108,7 @@ def build_events(
      s_name, s_state, s_device, s_index, s_traits) = _S  # fmt: skip
     ss_kind, ss_path, ss_line, ss_offset, ss_span = _SS
     new = object.__new__
-    out = []
+    out: list[Event] = []
     append = out.append
     for (line, offset, span, status, event_type, event_id, generated, rcvtime, local_time,
          request_id, instance_id, host_name, display_name, state, device, index, traits) in rows:  # fmt: skip
