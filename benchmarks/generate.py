@@ -617,8 +617,8 @@ class _Writer:
         os.makedirs(out, exist_ok=True)
         self.cpath = os.path.join(out, "collector.log")
         self.zpath = os.path.join(out, "zenpython.log")
-        self.cf = open(self.cpath, "w", encoding="utf-8", newline="\n", buffering=1 << 24)
-        self.zf = open(self.zpath, "w", encoding="utf-8", newline="\n", buffering=1 << 24)
+        self.cf = open(self.cpath, "w", encoding="utf-8", newline="\n", buffering=1 << 24)  # noqa: SIM115 - closed in close()
+        self.zf = open(self.zpath, "w", encoding="utf-8", newline="\n", buffering=1 << 24)  # noqa: SIM115
         self.cclock = _Clock(opts.collector_tz, ".")
         self.zclock = _Clock(opts.zenpython_tz, ",")
         self.cnoise = _collector_noise(rng)

@@ -22,10 +22,10 @@ from .clock import parse_tz
 from .errors import ExitStatus, LmtraceError, UsageError
 from .events import LogKind
 from .handlers import BUILTIN_MAPS, DEFAULT_MAP
-from .report import Verdict
 from .load import InputSummary, load_events
 from .progress import OnProgress
 from .render import FORMATS, choose
+from .report import Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -322,7 +322,8 @@ def analyze(
         lmtrace analyze 'collector.log*' zenpython.log --zenpack osi-2.x-pr401
         lmtrace analyze collector.log --format json --fail-on stale,lost
     """
-    from .analyze import Filters, analyze as run_analysis, resolve_handler_map
+    from .analyze import Filters, resolve_handler_map
+    from .analyze import analyze as run_analysis
 
     if with_timeline and fmt in ("jsonl", "csv"):
         raise click.UsageError(
@@ -426,7 +427,8 @@ def timeline(
         lmtrace timeline collector.log zenpython.log --request req-d4c27d06-6329-4ce0-adb5-370b8ca83a22
         lmtrace timeline 'collector.log*' zenpython.log --instance pdcmtest --format markdown
     """
-    from .analyze import analyze as run_analysis, resolve_handler_map
+    from .analyze import analyze as run_analysis
+    from .analyze import resolve_handler_map
     from .render.timeline import write_timeline
     from .timeline import timeline_for
 

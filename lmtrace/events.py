@@ -59,7 +59,7 @@ class Status(str, enum.Enum):
 
 # A trait value: text, numbers, aware datetimes, None, or the nested
 # lists/dicts that zenpython dict reprs can carry.
-TraitValue = Union[str, int, float, datetime, None, list[Any], dict[str, Any]]
+TraitValue = Union[str, int, float, datetime, None, list[Any], dict[str, Any]]  # noqa: UP007 - a runtime alias
 
 
 @dataclass(frozen=True, slots=True)

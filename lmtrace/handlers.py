@@ -344,34 +344,13 @@ _OSI_3X: dict[str, str | None] = {
 }
 # The same fifteen instance handlers write the host in 2.x and 3.x.
 _INSTANCE_WRITERS = frozenset(
-    """
-    instance_create instance_powered_off instance_powered_on instance_rebooted
-    instance_rebooting instance_rebuilding instance_rebuilt instance_rescue instance_resumed
-    instance_shut_down instance_shutting_down instance_suspended instance_unrescue
-    instance_update instance_update_status
-    """.split()
+    ["instance_create", "instance_powered_off", "instance_powered_on", "instance_rebooted", "instance_rebooting", "instance_rebuilding", "instance_rebuilt", "instance_rescue", "instance_resumed", "instance_shut_down", "instance_shutting_down", "instance_suspended", "instance_unrescue", "instance_update", "instance_update_status"]
 )
 _OSI_2X_NON_WRITERS = frozenset(
-    """
-    floatingip_create_start floatingip_delete_end floatingip_delete_start floatingip_update
-    instance_delete instance_powering_off instance_powering_on instance_volume_attach
-    instance_volume_detach network_create_start network_delete_end network_delete_start
-    network_update network_update_start port_create_start port_delete_end port_delete_start
-    port_update port_update_start router_create_start router_delete_end router_delete_start
-    router_update router_update_start subnet_create_start subnet_delete_end
-    subnet_delete_start subnet_update subnet_update_start volsnapshot_create_start
-    volsnapshot_delete_end volsnapshot_delete_start volsnapshot_update volume_attach_start
-    volume_create_start volume_delete_end volume_delete_start volume_detach_start
-    volume_update volume_update_start
-    """.split()
+    ["floatingip_create_start", "floatingip_delete_end", "floatingip_delete_start", "floatingip_update", "instance_delete", "instance_powering_off", "instance_powering_on", "instance_volume_attach", "instance_volume_detach", "network_create_start", "network_delete_end", "network_delete_start", "network_update", "network_update_start", "port_create_start", "port_delete_end", "port_delete_start", "port_update", "port_update_start", "router_create_start", "router_delete_end", "router_delete_start", "router_update", "router_update_start", "subnet_create_start", "subnet_delete_end", "subnet_delete_start", "subnet_update", "subnet_update_start", "volsnapshot_create_start", "volsnapshot_delete_end", "volsnapshot_delete_start", "volsnapshot_update", "volume_attach_start", "volume_create_start", "volume_delete_end", "volume_delete_start", "volume_detach_start", "volume_update", "volume_update_start"]
 )
 _OSI_3X_NON_WRITERS = frozenset(
-    """
-    floatingip_create floatingip_delete_end floatingip_update instance_delete network_create
-    network_delete_end network_update port_create port_delete_end port_update router_create
-    router_delete_end router_update subnet_create subnet_delete_end subnet_update
-    volsnapshot_create volsnapshot_delete_end volume_create volume_delete_end volume_update
-    """.split()
+    ["floatingip_create", "floatingip_delete_end", "floatingip_update", "instance_delete", "network_create", "network_delete_end", "network_update", "port_create", "port_delete_end", "port_update", "router_create", "router_delete_end", "router_update", "subnet_create", "subnet_delete_end", "subnet_update", "volsnapshot_create", "volsnapshot_delete_end", "volume_create", "volume_delete_end", "volume_update"]
 )
 
 _OSI_2X_PR401 = {
@@ -846,9 +825,7 @@ class _DictParser:
 
 
 _KEYWORDS = frozenset(
-    "and as assert async await break class continue def del elif else except exec finally for "
-    "from global if import in is lambda nonlocal not or pass print raise return try while with "
-    "yield True False".split()
+    ["and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else", "except", "exec", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "print", "raise", "return", "try", "while", "with", "yield", "True", "False"]
 )
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import bz2
 import glob
-import io
 import gzip
+import io
 import lzma
 import os
 import re

@@ -39,9 +39,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from click.testing import CliRunner
+from click.testing import CliRunner  # noqa: E402 - after the sys.path entry
 
-from lmtrace.cli import cli
+from lmtrace.cli import cli  # noqa: E402
 
 #: --format value -> golden file suffix
 ANALYZE_FORMATS = {"text": "txt", "markdown": "md", "json": "json", "jsonl": "jsonl", "csv": "csv"}

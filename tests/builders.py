@@ -46,7 +46,7 @@ class Log:
         delay: float = 0.2,
         dropped: bool = False,
         same_line: bool = False,
-    ) -> "Log":
+    ) -> Log:
         """Add one event `at` seconds after T0; `queued=None` means zenpython
         never saw it; `discarded` adds a queue-overflow line after queueing,
         `dropped` an `Event dropped by transform` one. `same_line` puts the
@@ -98,10 +98,10 @@ class Log:
                 )
         return self
 
-    def context(self, event_type: str, host: str, at: float, **kw: object) -> "Log":
+    def context(self, event_type: str, host: str, at: float, **kw: object) -> Log:
         return self.phase("", host, at, event_type=event_type, request_id=None, **kw)  # type: ignore[arg-type]
 
-    def heartbeat(self, start: float, end: float, every: float = 60.0) -> "Log":
+    def heartbeat(self, start: float, end: float, every: float = 60.0) -> Log:
         """Unrelated queued events that keep zenpython's log 'covering' time."""
         t = start
         while t <= end:

@@ -333,7 +333,7 @@ def test_collectors_in_different_offsets_merge_in_utc_order(two_controllers: tup
     (t,) = timeline_for(report, request="req-1")
     assert [e.phase for e in t.entries] == [p for p, *_ in PLAN]
     assert {i.path: i.utc_offset for i in t.inputs} == {str(a): "+08:00", str(b): "-05:00"}
-    for e, (ph, _host, s, where) in zip(t.entries, PLAN):
+    for e, (_ph, _host, _s, where) in zip(t.entries, PLAN):
         col = hop(e, "collector")
         assert col.path == str(a if where == "a" else b)
         assert col.at is not None and col.delay is not None

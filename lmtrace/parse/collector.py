@@ -35,8 +35,8 @@ are not ours: they are skipped, never malformed.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType, TraitValue

@@ -12,7 +12,6 @@ from typing import Any
 from ..correlate import Coverage, Stretch
 from ..events import Event, LineCounts, LogKind, TraitValue
 from ..load import InputSummary
-from ..timeline import Hop, Timeline, TimelineEntry
 from ..phases import classify
 from ..report import (
     CorrectedBy,
@@ -25,6 +24,7 @@ from ..report import (
     Summary,
     Verdict,
 )
+from ..timeline import Hop, Timeline, TimelineEntry
 
 __all__ = [
     "EVENT_COLUMNS",

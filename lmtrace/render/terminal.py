@@ -183,7 +183,8 @@ def _tables(m: MigrationReport, files: FileLabels) -> list[RenderableType]:
 def print_timelines(timelines: Sequence[Timeline], out: TextIO, *, heading: str | None = None) -> None:
     """`lmtrace timeline` on a terminal: a summary and a hop table per
     migration (rows as lmtrace.render.timeline.rows_of builds them)."""
-    from .timeline import HEAD as TIMELINE_HEAD, rows_of, summary_of
+    from .timeline import HEAD as TIMELINE_HEAD
+    from .timeline import rows_of, summary_of
 
     console = console_for(out)
     if heading:
@@ -240,10 +241,12 @@ def progress_bar(err: TextIO) -> Iterator[OnProgress]:
     from rich.progress import (
         BarColumn,
         DownloadColumn,
-        Progress as Bar,
         TextColumn,
         TimeElapsedColumn,
         TransferSpeedColumn,
+    )
+    from rich.progress import (
+        Progress as Bar,
     )
 
     bar = Bar(
