@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lmtrace._gc import gc_paused  # noqa: E402
-from lmtrace.analyze import analyze_stream  # noqa: E402
-from lmtrace.load import load_events  # noqa: E402
-from lmtrace.parallel import scan_files  # noqa: E402
-from lmtrace.render.report import write_report  # noqa: E402
+from lmtrace._gc import gc_paused
+from lmtrace.analyze import analyze_stream
+from lmtrace.load import load_events
+from lmtrace.parallel import scan_files
+from lmtrace.render.report import write_report
 
 
 def main(argv: list[str] | None = None) -> int:
