@@ -170,6 +170,10 @@ class Options:
     background_max_gap: float = 240.0
     #: host pool: ndc27-3201 .. ndc27-32NN
     hosts: int = 24
+    #: seconds the Zenoss host's clock is ahead (+) or behind (-) the OpenStack hosts': it
+    #: shifts zenpython's rcvtime and its log timestamps alike (a skew of a few seconds
+    #: makes events look queued before they were generated)
+    zenpython_skew: float = 0.0
 
 
 @dataclass
@@ -659,8 +663,10 @@ class _Writer:
         # the event published ahead of it
         rng = self.rng
         prev = 0
+        skew = round(self.o.zenpython_skew * 1_000_000)
         for e in sorted(events, key=lambda e: (e.clog, e.cline, e.seq)):
-            prev = e.rcv = max(e.gen + _ms(rng, 50, 500), e.clog + 2000, prev + 50)
+            prev = max(e.gen + _ms(rng, 50, 500), e.clog + 2000, prev + 50)
+            e.rcv = prev + skew  # as the Zenoss host's clock reads it
         self._write_zenpython(events, t0, t1)
 
     def _write_collector(self, events: list[_Ev], t0: int, t1: int) -> None:
@@ -1079,6 +1085,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", type=_parse_weights, default=None, metavar="NAME=W,...",
                    help="scenario weights, e.g. ok=1,stale=5,lost=1 (unlisted: 0); default "
                    + ",".join(f"{k}={v:g}" for k, v in DEFAULT_WEIGHTS.items()))
+    p.add_argument("--zenpython-skew", type=float, default=0.0, metavar="SECONDS",
+                   help="the Zenoss host's clock ahead (+) or behind (-) the OpenStack hosts' (0)")
     p.add_argument("--start", default="2017-01-23T05:00:00",
                    help="UTC time of the first line (2017-01-23T05:00:00)")
     p.add_argument("--out", default="out", help="output directory (./out)")
@@ -1098,6 +1106,7 @@ def main(argv: list[str] | None = None) -> int:
         size_mb=args.size_mb, dict_form_ratio=args.dict_form_ratio,
         lowercase_ratio=args.lowercase_ratio,
         scenarios=args.scenarios or dict(DEFAULT_WEIGHTS), out=args.out, start=args.start,
+        zenpython_skew=args.zenpython_skew,
     )
     t = time.perf_counter()
     man = generate(opts)

@@ -14,7 +14,7 @@ paths relative to it (so the paths inside the reports are stable):
                                             (the demo pair and `stale` only)
     timeline.{txt,md}                       lmtrace timeline <collector> <zenpython> --request R
                                             --format text|markdown (the demo pair's pdcmtest
-                                            migration and `stale` only)
+                                            migration, `stale` and `skew` only)
 
 The rotated scenario passes its collector set as the glob 'samples/scenarios/rotated/collector.log*',
 which lmtrace expands itself. tests/test_golden.py imports CASES and `run` from this file, so the
@@ -50,7 +50,12 @@ TIMELINE_FORMATS = {"text": "txt", "markdown": "md"}
 PR401 = "osi-2.x-pr401"
 PR401_DIRS = ("samples", "samples/scenarios/stale")
 #: the migration whose timeline is golden, by display name (None: the only one)
-TIMELINE_OF = {"samples": "pdcmtest", "samples/scenarios/stale": None}
+TIMELINE_OF = {
+    "samples": "pdcmtest",
+    "samples/scenarios/stale": None,
+    # clock skew: events queued "before" they were generated, flagged hop by hop
+    "samples/scenarios/skew": None,
+}
 #: environment of every run: no terminal size, so nothing can depend on one by accident
 BASE_ENV: dict[str, str | None] = {"COLUMNS": None, "LINES": None}
 

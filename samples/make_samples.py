@@ -49,6 +49,10 @@ SCENARIO_DIRS: dict[str, tuple[dict[str, object], list[MigrationSpec]]] = {
                                    display_name="pdcmtest21"),
                      MigrationSpec("ok", 260, source=DST, destination="ndc27-3210",
                                    display_name="pdcmtest22")]),
+    # last, so that the seeds of the others stay as they were: the Zenoss host's clock
+    # 3 s behind, so that zenpython queues events "before" Nova generated them
+    "skew": ({"zenpython_skew": -3.0},
+             [MigrationSpec("stale", 20, source=SRC, destination=DST, display_name="pdcmtest23")]),
 }
 
 

@@ -527,3 +527,23 @@ def test_sample_lost_scenario_shows_the_missing_hop() -> None:
     (t,) = timeline_for(report)
     never = [e.phase for e in t.entries if hop(e, "zenpython").missing and not hop(e, "zenpython").unknown]
     assert never and t.verdict is Verdict.LOST
+
+
+def test_sample_skew_scenario_flags_every_queued_hop() -> None:
+    """samples/scenarios/skew: the Zenoss host's clock is 3 s behind (generate.py
+    --zenpython-skew -3), so every event is queued "before" Nova generated it."""
+    d = SAMPLES / "scenarios" / "skew"
+    manifest = json.loads((d / "manifest.json").read_text())
+    assert manifest["options"]["zenpython_skew"] == -3.0
+    report = analyze([str(d / f) for f in manifest["files"]])
+    (t,) = timeline_for(report)
+    phases = [e for e in t.entries if e.phase is not None]
+    assert phases and all(e.skew for e in phases)
+    for e in phases:
+        gen, zen = hop(e, "generated"), hop(e, "zenpython")
+        # queued between 2.5 and 2.95 s "before" generated: -3 s plus the 50-500 ms hop
+        assert timedelta(seconds=2.5) < gen.at - zen.at < timedelta(seconds=2.95)
+        assert e.skew_note is not None and "before it was generated" in e.skew_note
+    assert any("clock-skew suspect" in n for n in t.notes)
+    # the skew does not change the verdict: the firings keep their order
+    assert t.verdict is Verdict.STALE
