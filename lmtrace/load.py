@@ -105,25 +105,28 @@ def _load(
             total += os.path.getsize(p) if p != STDIN else 0
         except OSError:
             pass  # reported when it is opened
-    state = {"read": 0}
-    report = None
-    if on_progress is not None:
-        report = on_progress
+    read = 0
 
-        def on_bytes(n: int) -> None:
-            state["read"] += n
-            report(
+    def emit(stage: str) -> None:
+        if on_progress is not None:
+            on_progress(
                 Progress(
-                    bytes_read=state["read"],
+                    bytes_read=read,
                     bytes_total=total,
                     events=len(events),
                     files_done=len(inputs),
                     files_total=len(expanded),
+                    stage=stage,
                 )
             )
 
+    def on_bytes(n: int) -> None:
+        nonlocal read
+        read += n
+        emit("reading")
+
     for scanned in scan_files(
-        expanded, kind=kind, full=full, jobs=jobs, on_bytes=on_bytes if report else None
+        expanded, kind=kind, full=full, jobs=jobs, on_bytes=on_bytes if on_progress else None
     ):
         path = scanned.path
         if on_file is not None:
@@ -141,17 +144,7 @@ def _load(
             )
         )
     events.sort(key=sort_key)
-    if report is not None:
-        report(
-            Progress(
-                bytes_read=state["read"],
-                bytes_total=total,
-                events=len(events),
-                files_done=len(inputs),
-                files_total=len(expanded),
-                stage="analyzing",
-            )
-        )
+    emit("analyzing")
     return EventStream(inputs=tuple(inputs), events=tuple(events))
 
 
