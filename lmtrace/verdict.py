@@ -42,6 +42,29 @@ def _time_of(o: Occurrence) -> datetime:
     return o.time
 
 
+def _absent_mapped(hmap: HandlerMap, phases: Sequence[PhaseReport]) -> tuple[str, ...]:
+    """Live-migration phases the map sends to a host-writing handler that
+    neither log holds for this migration."""
+    seen = {p.phase for p in phases}
+    out = set()
+    for event_type, handler in hmap.handlers.items():
+        info = classify(event_type)
+        if info is not None and handler is not None and hmap.writes_host(handler) and info.name not in seen:
+            out.add(info.name)
+    return tuple(sorted(out))
+
+
+def _log_end_near(coverage: Coverage | None, end: datetime | None) -> datetime | None:
+    """The end of the zenpython stretch holding `end` when it comes less than
+    a minute later (zenpython stopped listening, or the excerpt stops)."""
+    if coverage is None or end is None:
+        return None
+    for s in coverage.stretches:
+        if s.start <= end <= s.end:
+            return s.end if s.end - end < CONTEXT_TAIL else None
+    return None
+
+
 def reached_of(o: Occurrence, coverage: Coverage | None) -> Reached:
     """`coverage` is None when no zenpython log was given at all."""
     if o.dropped is not None:
@@ -107,6 +130,11 @@ class Facts:
     #: the first host-writing firing after the migration's window, when it
     #: wrote the destination (reported as `corrected_by`)
     correction: Firing | None = None
+    #: host-writing phases of the handler map that are in neither log
+    absent_mapped: tuple[str, ...] = ()
+    #: when the zenpython log stops listening within a minute after the last
+    #: phase: when it ends (a later phase may simply not be in it)
+    log_ends: datetime | None = None
 
     @property
     def writers(self) -> list[Firing]:
@@ -335,12 +363,19 @@ def rule_missed(f: Facts) -> tuple[Verdict, str, str] | None:
             rec,
         )
     seen = [p.phase for p in f.phases if p.reached in _FIRES]
-    return (
-        Verdict.MISSED,
+    reason = (
         f"the migration completed but no mapped phase {f.verb('reached', 'would reach')} Zenoss "
-        f"({', '.join(seen) or 'none'} did, none mapped to a handler): " + keeps,
-        rec,
+        f"({', '.join(seen) or 'none'} did, none mapped to a handler): " + keeps
     )
+    if f.absent_mapped and f.log_ends is not None and f.end is not None:
+        # a short excerpt: the phase the map acts on may have come after it
+        gap = f.log_ends - f.end
+        ends = "with the last phase" if gap < timedelta(seconds=1) else f"{duration(gap)} after the last phase"
+        reason += (
+            f"; but the zenpython log ends {ends}, so {', '.join(f.absent_mapped)} may have come "
+            "later: a longer log may change this verdict"
+        )
+    return Verdict.MISSED, reason, rec
 
 
 def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
@@ -492,6 +527,8 @@ def judge(
         dest_mapped=dest_handler is not None and hmap.writes_host(dest_handler),
         end=end,
         correction=correction,
+        absent_mapped=_absent_mapped(hmap, phases),
+        log_ends=_log_end_near(coverage, end),
     )
     for rule in RULES:
         got = rule(facts)
