@@ -19,9 +19,19 @@ from .errors import UsageError
 from .events import LogKind, Status
 from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
 from .load import EventStream, load_events
+from .parallel import KindSpec
 from .phases import classify
 from .progress import OnProgress
-from .report import Firing, HandlerMapInfo, MigrationReport, Reached, Report, Summary, Verdict
+from .report import (
+    AppliedFilters,
+    Firing,
+    HandlerMapInfo,
+    MigrationReport,
+    Reached,
+    Report,
+    Summary,
+    Verdict,
+)
 from .verdict import judge
 
 __all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]
@@ -57,6 +67,21 @@ class Filters:
             return False
         return True
 
+    def applied(self, *, since_text: str | None = None, until_text: str | None = None) -> AppliedFilters:
+        """What the report records: these filters, with the user's words for
+        relative times (`10m`)."""
+        return AppliedFilters(
+            since=self.since,
+            until=self.until,
+            instance=self.instance,
+            request=self.request,
+            host=self.host,
+            device=self.device,
+            verdicts=None if self.verdicts is None else tuple(v for v in Verdict if v in self.verdicts),
+            since_text=since_text if self.since is not None else None,
+            until_text=until_text if self.until is not None else None,
+        )
+
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -65,23 +90,63 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 def parse_when(text: str, *, newest: datetime | None, option: str = "--since") -> datetime:
     """An absolute time (dateutil; no zone means UTC) or a relative one
     (`90m`, `2h`, `3d`) counted back from the newest event of the inputs:
-    forensic logs are old, so "now" is the logs' own now."""
+    forensic logs are old, so "now" is the logs' own now. The parts an
+    absolute time leaves out (`06:05`: the date) come from the newest
+    event's UTC day too, never from this machine's clock. A zone is an
+    offset (`+01:00`) or UTC/GMT/Z; any other zone name is an error, since
+    its meaning would depend on this machine. Every bad value is a
+    `UsageError` naming the option."""
     m = _RELATIVE.match(text)
     if m:
         if newest is None:
             raise UsageError(f"{option} {text}: relative time, but the inputs hold no event to count back from")
-        return newest - timedelta(**{_UNITS[m[2]]: float(m[1])})
+        try:
+            return newest - timedelta(**{_UNITS[m[2]]: float(m[1])})
+        except OverflowError:
+            raise UsageError(
+                f"{option} {text}: too far back: counted back from the newest event it lies before the year 1"
+            ) from None
+    dt = _parse_absolute(text, newest=newest, option=option)
+    try:
+        return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise UsageError(f"{option} {text}: out of range once converted to UTC") from None
+
+
+_NOT_A_TIME = "not a time; write e.g. '2017-01-23 06:00', '2017-01-23T06:00+08:00' or 90m"
+#: two midnights that differ in year, month and day: a date part the text leaves out differs between them
+_PROBES = (datetime(2001, 2, 3), datetime(2002, 3, 4))
+
+
+def _parse_absolute(text: str, *, newest: datetime | None, option: str) -> datetime:
     from dateutil import parser
 
-    try:
-        dt: datetime = parser.parse(text)
-    except (ValueError, OverflowError):
+    def zone(name: str | None, offset: int | None) -> tzinfo | None:
+        if offset is not None:  # +01:00, -0800, UTC, GMT, Z
+            if abs(offset) >= 24 * 3600:
+                raise UsageError(f"{option} {text}: UTC offset out of range; it must lie between -23:59 and +23:59")
+            return timezone(timedelta(seconds=offset))
+        if name is not None:  # CET, EST, ...: ambiguous, and dateutil would guess from this machine
+            raise UsageError(f"{option} {text}: unknown zone name {name}; write an offset instead (e.g. +01:00)")
+        return None  # no zone: UTC
+
+    def parse(default: datetime) -> datetime:
+        try:
+            dt: datetime = parser.parse(text, default=default, tzinfos=zone)
+        except (ValueError, OverflowError):
+            raise UsageError(f"{option} {text}: {_NOT_A_TIME}") from None
+        return dt
+
+    if newest is not None:
+        day = newest.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        return parse(day)
+    # no event to take the missing parts from: fine only if nothing is missing
+    a, b = (parse(d) for d in _PROBES)
+    if a != b:
         raise UsageError(
-            f"{option} {text}: not a time; write e.g. '2017-01-23 06:00', '2017-01-23T06:00+08:00' or 90m"
-        ) from None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+            f"{option} {text}: a time without a full date, but the inputs hold no event to take the date from"
+        )
+    return a
 
 
 def resolve_handler_map(zenpack: str | None = None, path: str | None = None) -> HandlerMap:
@@ -95,7 +160,7 @@ def analyze(
     paths: Sequence[str],
     *,
     handler_map: HandlerMap | None = None,
-    kind: LogKind | None = None,
+    kind: KindSpec = None,
     tz: Mapping[str, tzinfo] | None = None,
     filters: Filters | None = None,
     since: str | None = None,
@@ -147,8 +212,8 @@ def _analyze_stream(
         times = [t for e in stream.events if (t := e.logged_at or e.time) is not None]
         newest = max(times, default=None)
         filters = Filters(
-            since=parse_when(since, newest=newest) if since else filters.since,
-            until=parse_when(until, newest=newest, option="--until") if until else filters.until,
+            since=parse_when(since, newest=newest) if since is not None else filters.since,
+            until=parse_when(until, newest=newest, option="--until") if until is not None else filters.until,
             instance=filters.instance,
             request=filters.request,
             host=filters.host,
@@ -196,8 +261,12 @@ def _analyze_stream(
         inputs=stream.inputs,
         coverage=coverage_by_file,
         handler_map=HandlerMapInfo(name=hmap.name, source=hmap.source, shape=str(hmap.shape)),
-        summary=_summary(shown, hmap, coverage_by_file),
+        summary=_summary(shown, hmap, coverage_by_file, in_logs=len(migrations)),
         warnings=tuple(warnings),
+        filters=filters.applied(
+            since_text=since.strip() if since is not None and _RELATIVE.match(since) else None,
+            until_text=until.strip() if until is not None and _RELATIVE.match(until) else None,
+        ),
     )
 
 
@@ -227,7 +296,11 @@ def _host_writers(m: MigrationReport) -> list[Firing]:
 
 
 def _summary(
-    migrations: Iterable[MigrationReport], hmap: HandlerMap, coverage: Mapping[str, Coverage]
+    migrations: Iterable[MigrationReport],
+    hmap: HandlerMap,
+    coverage: Mapping[str, Coverage],
+    *,
+    in_logs: int | None = None,
 ) -> Summary:
     ms = list(migrations)
     counts = {v.value: 0 for v in Verdict}
@@ -266,4 +339,5 @@ def _summary(
         coverage_gaps=gaps,
         recommended_change=recommended_change(hmap) if evidence else None,
         notes=tuple(notes),
+        migrations_in_logs=len(ms) if in_logs is None else in_logs,
     )

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .clock import parse_tz
+from .clock import ALL_FILES, parse_tz
 from .errors import ExitStatus, LmtraceError, UsageError
 from .events import LogKind
 from .handlers import BUILTIN_MAPS, DEFAULT_MAP
@@ -48,8 +48,11 @@ def input_options(f: F) -> F:
             click.argument("files", nargs=-1, required=True, metavar="FILE..."),
             click.option(
                 "--kind",
-                type=click.Choice([k.value for k in LogKind]),
-                help="Force the kind of every input instead of detecting it from content.",
+                "kind_specs",
+                multiple=True,
+                metavar="[FILE=]KIND",
+                help="collector or zenpython: the kind of every input or, as FILE=KIND, of one "
+                "(a path, basename or glob; repeatable), instead of detecting it from content.",
             ),
             click.option(
                 "--tz",
@@ -57,7 +60,8 @@ def input_options(f: F) -> F:
                 multiple=True,
                 metavar="[FILE=]ZONE",
                 help="UTC offset (+08:00) or IANA zone (Asia/Shanghai) of the log timestamps, "
-                "for all files or, as FILE=ZONE, for one. Default: inferred per file.",
+                "for all files or, as FILE=ZONE, for one (a path, basename or glob; repeatable). "
+                "Default: inferred per file.",
             ),
             click.option(
                 "--strict",
@@ -93,10 +97,26 @@ def format_option(default_piped: str) -> Callable[[F], F]:
 
 
 def parse_tz_specs(specs: tuple[str, ...]) -> dict[str, tzinfo]:
+    """`--tz [FILE=]ZONE` values: FILE (`*` for all) -> zone. Which input a
+    FILE means, and a FILE that means none, is load_events's business."""
     out: dict[str, tzinfo] = {}
     for spec in specs:
         path, sep, zone = spec.rpartition("=")
-        out[path if sep else "*"] = parse_tz(zone)
+        out[path if sep else ALL_FILES] = parse_tz(zone)
+    return out
+
+
+def parse_kind_specs(specs: tuple[str, ...]) -> dict[str, LogKind | None] | None:
+    """`--kind [FILE=]KIND` values: FILE (`*` for all) -> kind, None if none given."""
+    if not specs:
+        return None
+    out: dict[str, LogKind | None] = {}
+    kinds = [k.value for k in LogKind]
+    for spec in specs:
+        path, sep, value = spec.rpartition("=")
+        if value not in kinds:
+            raise UsageError(f"--kind {spec}: {value!r} is not a kind; write {' or '.join(kinds)}")
+        out[path if sep else ALL_FILES] = LogKind(value)
     return out
 
 
@@ -174,6 +194,12 @@ def guarded(f: F) -> F:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(int(ExitStatus.OK))
+        except SystemExit as e:
+            # rich's Console.on_broken_pipe has already pointed stdout at
+            # devnull and raises SystemExit(1) from the BrokenPipeError
+            if isinstance(e.__context__, BrokenPipeError):
+                sys.exit(int(ExitStatus.OK))
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -197,7 +223,7 @@ def cli() -> None:
 @guarded
 def events(
     files: tuple[str, ...],
-    kind: str | None,
+    kind_specs: tuple[str, ...],
     tz_specs: tuple[str, ...],
     strict: bool,
     quiet: bool,
@@ -222,7 +248,7 @@ def events(
     with progress_display(quiet=quiet) as on_progress:
         stream = load_events(
             files,
-            kind=LogKind(kind) if kind else None,
+            kind=parse_kind_specs(kind_specs),
             tz=parse_tz_specs(tz_specs),
             jobs=jobs or None,
             on_progress=on_progress,
@@ -266,12 +292,21 @@ def _verdict_list(value: str | None, option: str) -> frozenset[Verdict] | None:
     help="Read the handler map from a ZenPack events.py (read statically, never run) or a TOML "
     "file of event_type = \"handler\"; replaces --zenpack.",
 )
-@click.option("--since", help="Only migrations after this time: absolute (UTC unless a zone is given) or 90m/2h/3d before the newest event.")
-@click.option("--until", help="Only migrations before this time (same forms as --since).")
+@click.option(
+    "--since",
+    help="Only migrations still running at or after this time (their span overlaps the range): absolute "
+    "(UTC unless an offset such as +01:00 is given; a missing date comes from the newest event) or 90m/2h/3d "
+    "before the newest event.",
+)
+@click.option(
+    "--until",
+    help="Only migrations already started at or before this time (their span overlaps the range; same forms "
+    "as --since).",
+)
 @click.option("--instance", help="Only this instance (id or name).")
 @click.option("--request", help="Only this request id.")
 @click.option("--host", help="Only migrations from or to this host.")
-@click.option("--device", help="Only events of this zenpython device (Zenoss OpenStack endpoint).")
+@click.option("--device", help="Only migrations of this zenpython device (the Zenoss OpenStack endpoint zenpython logged them for).")
 @click.option("--verdict", "verdicts", help="Only these verdicts, comma-separated (e.g. stale,lost).")
 @click.option(
     "--fail-on",
@@ -289,7 +324,7 @@ def _verdict_list(value: str | None, option: str) -> frozenset[Verdict] | None:
 @guarded
 def analyze(
     files: tuple[str, ...],
-    kind: str | None,
+    kind_specs: tuple[str, ...],
     tz_specs: tuple[str, ...],
     strict: bool,
     quiet: bool,
@@ -342,7 +377,7 @@ def analyze(
         report = run_analysis(
             files,
             handler_map=hmap,
-            kind=LogKind(kind) if kind else None,
+            kind=parse_kind_specs(kind_specs),
             tz=parse_tz_specs(tz_specs),
             filters=filters,
             since=since,
@@ -401,7 +436,7 @@ def analyze(
 @guarded
 def timeline(
     files: tuple[str, ...],
-    kind: str | None,
+    kind_specs: tuple[str, ...],
     tz_specs: tuple[str, ...],
     strict: bool,
     quiet: bool,
@@ -439,7 +474,7 @@ def timeline(
         report = run_analysis(
             files,
             handler_map=hmap,
-            kind=LogKind(kind) if kind else None,
+            kind=parse_kind_specs(kind_specs),
             tz=parse_tz_specs(tz_specs),
             jobs=jobs or None,
             on_progress=on_progress,

@@ -12,16 +12,36 @@ applied per timestamp, so a DST change inside a log comes out right.
 from __future__ import annotations
 
 import enum
+import fnmatch
+import os
 import re
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UsageError
 
-__all__ = ["FileClock", "OffsetSource", "format_offset", "infer_clock", "given_clock", "parse_tz", "tz_for"]
+__all__ = [
+    "ALL_FILES",
+    "FileClock",
+    "OffsetSource",
+    "check_file_specs",
+    "for_file",
+    "format_offset",
+    "given_clock",
+    "infer_clock",
+    "matches_file",
+    "parse_tz",
+    "tz_for",
+]
+
+#: the key of a per-file option (--tz, --kind) given without FILE=: every file
+ALL_FILES = "*"
+
+_T = TypeVar("_T")
 
 QUANTUM = 15 * 60  # seconds: real UTC offsets are whole quarter hours
 JUMP = 3600  # per-event offsets this far apart mean the file's zone changed
@@ -96,9 +116,56 @@ def parse_tz(text: str) -> tzinfo:
         ) from None
 
 
-def tz_for(path: str, given: Mapping[str, tzinfo]) -> tzinfo | None:
-    """The zone a user gave for `path` (by path, or for all files as `*`)."""
-    return given.get(path, given.get("*"))
+def matches_file(pattern: str, path: str) -> int:
+    """How well the FILE of a `FILE=VALUE` option matches the input `path`:
+    3 it is the path as given, 2 its basename is the input's basename,
+    1 it is a glob (fnmatch) that matches the path, 0 no match."""
+    if pattern == path or os.path.normpath(pattern) == os.path.normpath(path):
+        return 3
+    if os.path.basename(pattern) and os.path.basename(pattern) == os.path.basename(path):
+        return 2
+    if pattern != ALL_FILES and fnmatch.fnmatchcase(path, pattern):
+        return 1
+    return 0
+
+
+def for_file(path: str, given: Mapping[str, _T], *, also: Sequence[str] = ()) -> _T | None:
+    """The value a user gave for `path` in a per-file option: the best
+    match (see `matches_file`; the first given wins a tie), else the value
+    for all files (key `*`), else None. `also` are other names of the same
+    input (the glob on the command line that expanded to it)."""
+    best: tuple[int, _T] | None = None
+    for pattern, value in given.items():
+        if pattern == ALL_FILES:
+            continue
+        score = max(matches_file(pattern, name) for name in (path, *also))
+        if score and (best is None or score > best[0]):
+            best = (score, value)
+    if best is not None:
+        return best[1]
+    return given.get(ALL_FILES)
+
+
+def check_file_specs(option: str, given: Mapping[str, object], inputs: Sequence[Sequence[str]]) -> None:
+    """Raise UsageError for a `FILE=` of `option` that matches no input.
+    `inputs` are each input's names (its path, then what expanded to it)."""
+    for pattern in given:
+        if pattern == ALL_FILES:
+            continue
+        if not pattern:
+            raise UsageError(f"{option} =...: FILE is empty; give an input's path, its basename or a glob")
+        if not any(matches_file(pattern, name) for names in inputs for name in names):
+            paths = ", ".join(names[0] for names in inputs) or "none"
+            raise UsageError(
+                f"{option} {pattern}=...: {pattern} matches no input (inputs: {paths}); "
+                "FILE is an input's path, its basename or a glob"
+            )
+
+
+def tz_for(path: str, given: Mapping[str, tzinfo], *, also: Sequence[str] = ()) -> tzinfo | None:
+    """The zone a user gave for `path` (by path, basename or glob, or for
+    all files as `*`: see `for_file`)."""
+    return for_file(path, given, also=also)
 
 
 def given_clock(tz: tzinfo) -> FileClock:

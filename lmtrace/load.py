@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from ._gc import gc_paused
-from .clock import FileClock, given_clock, infer_clock, tz_for
+from .clock import FileClock, check_file_specs, given_clock, infer_clock, tz_for
 from .events import Event, LineCounts, LogKind, Malformed
-from .parallel import scan_files
+from .parallel import KindSpec, kind_for, scan_files
 from .parse.rows import LOCAL_TIME, Row, build_events, row_time
 from .progress import OnProgress, Progress
 from .read import STDIN, expand_paths
@@ -35,6 +35,8 @@ class InputSummary:
     clock: FileClock
     events: int
     malformed: tuple[Malformed, ...]
+    #: nothing but whitespace in the file (or nothing at all)
+    empty: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +54,9 @@ class EventStream:
         for i in self.inputs:
             if i.clock.warning:
                 out.append(f"{i.path}: {i.clock.warning}")
-            if i.clock.source.value == "assumed" and i.lines.total:
+            if i.empty:
+                out.append(f"{i.path}: empty: no events")
+            elif i.clock.source.value == "assumed" and i.lines.total:
                 out.append(f"{i.path}: no event to infer the UTC offset from: assumed UTC (force it with --tz)")
         return out
 
@@ -66,7 +70,7 @@ def sort_key(e: Event) -> tuple[datetime, str, int, int]:
 def load_events(
     paths: Sequence[str],
     *,
-    kind: LogKind | None = None,
+    kind: KindSpec = None,
     tz: Mapping[str, tzinfo] | None = None,
     full: bool = True,
     on_file: Callable[[str], None] | None = None,
@@ -75,7 +79,10 @@ def load_events(
 ) -> EventStream:
     """Parse every input (paths, globs, rotated sets, `-`) into one stream.
 
-    `tz` maps a path (or `*` for all) to a zone that overrides inference.
+    `kind` is the kind of every input, None (sniff each) or a mapping of
+    FILE to kind; `tz` maps FILE (or `*` for all) to a zone that overrides
+    inference. FILE is an input's path as given, its basename or a glob
+    (lmtrace.clock.for_file); a FILE that matches no input is a UsageError.
     `full=False` reads only the fields the analysis needs (`Event.traits`
     stays empty). `jobs` processes scan large inputs (None: every core;
     the result is the same for any number). `on_progress` is called as
@@ -88,7 +95,7 @@ def load_events(
 
 def _load(
     paths: Sequence[str],
-    kind: LogKind | None,
+    kind: KindSpec,
     tz: Mapping[str, tzinfo] | None,
     full: bool,
     on_file: Callable[[str], None] | None,
@@ -98,7 +105,18 @@ def _load(
     given = dict(tz or {})
     inputs: list[InputSummary] = []
     events: list[Event] = []
-    expanded = expand_paths(list(paths))
+    # each input with the names it goes by: its path, and the argument
+    # (a glob) that expanded to it
+    names: list[list[str]] = []
+    for arg in paths:
+        names.extend([p] if p == arg else [p, arg] for p in expand_paths([arg]))
+    expanded = [n[0] for n in names]
+    check_file_specs("--tz", given, names)
+    also = {n[0]: n[1:] for n in names}
+    if kind is not None and not isinstance(kind, LogKind):
+        check_file_specs("--kind", kind, names)
+        # resolved here, where the arguments are known: one kind per path
+        kind = {p: kind_for(p, kind, also=also[p]) for p in expanded}
     total = 0
     for p in expanded:
         try:
@@ -131,7 +149,7 @@ def _load(
         path = scanned.path
         if on_file is not None:
             on_file(path)
-        clock = _clock_for(scanned.rows, tz_for(path, given))
+        clock = _clock_for(scanned.rows, tz_for(path, given, also=also.get(path, ())))
         events.extend(build_events(scanned.kind, path, scanned.rows, to_utc=_to_utc(clock)))
         inputs.append(
             InputSummary(
@@ -141,6 +159,7 @@ def _load(
                 clock=clock,
                 events=len(scanned.rows),
                 malformed=scanned.malformed,
+                empty=scanned.empty,
             )
         )
     events.sort(key=sort_key)

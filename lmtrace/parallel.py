@@ -10,9 +10,11 @@ the range's start; the parent adds the lines of the ranges before it. So
 the events, their order, line numbers and counts are those of the serial
 path, whatever the number of jobs.
 
-Compressed files and stdin are read whole (by a worker when there are
-several jobs, in the parent otherwise); small inputs are read in the parent,
-without starting any process.
+Compressed files are read whole (by a worker when there are several jobs,
+in the parent otherwise); an input that can be read only once (stdin, a
+pipe, a FIFO: see lmtrace.read.read_once) is read whole in the parent, its
+kind sniffed on the way; small inputs are read in the parent, without
+starting any process.
 """
 
 from __future__ import annotations
@@ -24,16 +26,22 @@ import multiprocessing
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, TypeAlias
 
+from .clock import check_file_specs, for_file
 from .events import LineCounts, LogKind, Malformed
 from .parse import make_scanner, sniff_kind
 from .parse.rows import Row, event_row
-from .read import STDIN, Chunk, iter_chunks, open_input
+from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once
 
-__all__ = ["ScannedFile", "default_jobs", "scan_files"]
+__all__ = ["KindSpec", "ScannedFile", "default_jobs", "kind_for", "scan_files"]
+
+#: the kind of every input (None: sniff each), or per input: FILE pattern
+#: (path, basename or glob, `*` for the rest) -> kind (None: sniff it), as
+#: `--kind FILE=KIND`
+KindSpec: TypeAlias = LogKind | Mapping[str, LogKind | None] | None
 
 #: below this many bytes of input in all, no process is started
 PARALLEL_MIN_BYTES = 24 << 20
@@ -56,6 +64,8 @@ class ScannedFile:
     rows: list[Row]
     malformed: tuple[Malformed, ...]
     lines: LineCounts
+    #: nothing but whitespace in it (or nothing at all)
+    empty: bool = False
 
 
 def default_jobs() -> int:
@@ -69,8 +79,8 @@ def default_jobs() -> int:
 
 # -- one range, in a worker or in the parent -----------------------------------
 
-# (rows, malformed, total lines, parsed lines, malformed lines, bytes)
-_Part = tuple[list[Row], list[Malformed], int, int, int, int]
+# (rows, malformed, total lines, parsed lines, malformed lines, bytes, blank)
+_Part = tuple[list[Row], list[Malformed], int, int, int, int, bool]
 _Task = tuple[str, LogKind, bool, int, "int | None"]
 
 
@@ -108,6 +118,14 @@ def _scan(task: _Task, on_bytes: Callable[[int], None] | None = None) -> _Part:
             stream.close()
 
 
+def kind_for(path: str, kind: KindSpec, *, also: Sequence[str] = ()) -> LogKind | None:
+    """The kind given for `path` (None: sniff it): `kind` itself, or its
+    value for `path` (matched as --tz is: lmtrace.clock.for_file)."""
+    if kind is None or isinstance(kind, LogKind):
+        return kind
+    return for_file(path, kind, also=also)
+
+
 def _scan_chunks(
     chunks: Iterable[Chunk],
     path: str,
@@ -123,9 +141,11 @@ def _scan_chunks(
     bad: list[Malformed] = []
     total = 0
     nbytes = 0
+    blank = True
     for chunk in chunks:
         total += chunk.lines
         nbytes += len(chunk.data)
+        blank = blank and is_blank(chunk.data)
         recs = feed(chunk) if feed is not None else scanner.feed(chunk)
         _collect(recs, rows, bad, feed is None)
         if on_bytes is not None:
@@ -133,7 +153,7 @@ def _scan_chunks(
     finish = getattr(scanner, "finish_rows", None)
     tail = finish(at_end=at_end) if finish is not None else scanner.finish(at_end=at_end)
     _collect(tail, rows, bad, finish is None)
-    return rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes
+    return rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank
 
 
 def _collect(recs: list, rows: list[Row], bad: list[Malformed], events: bool) -> None:  # type: ignore[type-arg]
@@ -229,7 +249,7 @@ def _ranges(path: str, kind: LogKind, size: int, target: int) -> list[tuple[int,
 def scan_files(
     paths: Sequence[str],
     *,
-    kind: LogKind | None = None,
+    kind: KindSpec = None,
     full: bool = True,
     jobs: int | None = None,
     on_bytes: Callable[[int], None] | None = None,
@@ -238,12 +258,26 @@ def scan_files(
     1: in this process). Yields each file as soon as all of it is scanned,
     so that the caller works on it while the next one is being scanned.
 
-    Raises InputError for a missing, unreadable or unrecognisable file, and
-    lets KeyboardInterrupt through after stopping the workers.
+    `kind` is one kind for all, None (sniff each), or a mapping of FILE
+    patterns to kinds (see `KindSpec`; a pattern matching no path is a
+    UsageError). Raises InputError for a missing, unreadable or
+    unrecognisable file, and lets KeyboardInterrupt through after stopping
+    the workers.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    # stdin is read once, in this process, its kind sniffed on the way
-    plans = [(p, *_kind_of(p, kind)) if p != STDIN else (p, kind, False, 0) for p in paths]
+    if kind is not None and not isinstance(kind, LogKind):
+        check_file_specs("--kind", kind, [[p] for p in paths])
+    # stdin, pipes and FIFOs are read once, in this process, their kind
+    # sniffed on the way; regular files are sniffed (and maybe split) first
+    plans: list[tuple[str, LogKind | None, bool, int]] = []
+    once: set[str] = set()
+    for p in paths:
+        k = kind_for(p, kind)
+        if read_once(p):
+            once.add(p)
+            plans.append((p, k, False, 0))
+        else:
+            plans.append((p, *_kind_of(p, k)))
     total = sum(size for *_, size in plans)
     if jobs == 1 or total < PARALLEL_MIN_BYTES:
         for path, k, _, _ in plans:
@@ -252,7 +286,7 @@ def scan_files(
     target = min(RANGE_MAX, max(RANGE_MIN, total // (jobs * 4) + 1))
     tasks: list[_Task] = []
     for path, k, plain, size in plans:
-        if path == STDIN:
+        if path in once:
             continue
         assert k is not None
         for start, end in _ranges(path, k, size, target) if plain else [(0, None)]:
@@ -262,7 +296,7 @@ def scan_files(
     try:
         results = zip(tasks, pool.imap(_worker, tasks, chunksize=1))
         for path, k, _, _ in plans:
-            if path == STDIN:
+            if path in once:
                 yield _scan_whole(path, k, full, on_bytes)
                 continue
             parts: list[_Part] = []
@@ -305,7 +339,9 @@ def _assemble(path: str, kind: LogKind, parts: list[_Part]) -> ScannedFile:
     rows: list[Row] = []
     bad: list[Malformed] = []
     total = parsed = malformed = 0
-    for prows, pbad, ptotal, pparsed, pmal, _ in parts:
+    blank = True
+    for prows, pbad, ptotal, pparsed, pmal, _, pblank in parts:
+        blank = blank and pblank
         if total:
             rows.extend([(r[0] + total, *r[1:]) for r in prows])
             bad.extend(
@@ -324,4 +360,5 @@ def _assemble(path: str, kind: LogKind, parts: list[_Part]) -> ScannedFile:
         rows=rows,
         malformed=tuple(bad),
         lines=LineCounts(total=total, parsed=parsed, malformed=malformed),
+        empty=blank,
     )

@@ -15,6 +15,7 @@ import io
 import lzma
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import BinaryIO, cast
 
 from .errors import InputError
 
-__all__ = ["Chunk", "STDIN", "expand_paths", "iter_chunks", "open_input", "peek"]
+__all__ = ["Chunk", "STDIN", "expand_paths", "is_blank", "iter_chunks", "open_input", "peek", "read_once"]
 
 STDIN = "-"
 CHUNK_SIZE = 8 << 20
@@ -88,13 +89,30 @@ def _rotation_key(path: str) -> tuple[str, int, str]:
     return (m["base"], -n, path)
 
 
+def read_once(path: str) -> bool:
+    """Whether `path` can be read only once, from its start: stdin, a pipe
+    (`<(cmd)`, /dev/fd/N, a FIFO), a character device. Such an input is
+    opened once and sniffed on the fly; only a regular file is reopened,
+    seeked into or split. A path that cannot be stat'ed is not: opening it
+    reports why."""
+    if path == STDIN:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def open_input(path: str) -> BinaryIO:
     """Open a path (or `-` for stdin) for reading bytes, decompressing
-    gzip, bzip2 and xz by their magic bytes, not their names."""
+    gzip, bzip2 and xz by their magic bytes, not their names.
+
+    A regular file is reopened by name to decompress it; an input that can
+    be read only once (see `read_once`) is decompressed in place, from the
+    bytes already read to recognise it."""
     if path == STDIN:
         raw: BinaryIO = sys.stdin.buffer
-        if not hasattr(raw, "peek"):  # a test harness's BytesIO
-            raw = cast(BinaryIO, io.BufferedReader(cast(io.RawIOBase, raw)))
     else:
         try:
             raw = open(path, "rb")  # noqa: SIM115 - returned to the caller
@@ -104,14 +122,71 @@ def open_input(path: str) -> BinaryIO:
             raise InputError(f"{path}: is a directory, not a log file") from e
         except OSError as e:
             raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    if read_once(path):
+        return _open_once(path, raw)
     head = peek(raw, 6)
     for magic, opener in _MAGIC:
         if head.startswith(magic):
-            if path == STDIN:
-                return cast(BinaryIO, opener(raw, "rb"))
             raw.close()  # reopened by name, so that closing it closes the file
             return cast(BinaryIO, opener(path, "rb"))
     return raw
+
+
+def _open_once(path: str, raw: BinaryIO) -> BinaryIO:
+    # a pipe's peek may see fewer bytes than a magic has: read them, and
+    # put them back in front of the rest
+    head = b""
+    try:
+        while len(head) < 6:
+            block = raw.read(6 - len(head))
+            if not block:
+                break
+            head += block
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from e
+    # closing what is returned closes the input, except stdin's
+    keep = [] if path == STDIN else [raw]
+    plain = io.BufferedReader(_Once(head, raw, keep))
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            unpacked = cast(BinaryIO, opener(plain, "rb"))
+            return cast(BinaryIO, io.BufferedReader(_Once(b"", unpacked, [unpacked, plain])))
+    return cast(BinaryIO, plain)
+
+
+class _Once(io.RawIOBase):
+    """`head`, then the rest of `inner`; closing it closes `to_close`."""
+
+    def __init__(self, head: bytes, inner: BinaryIO, to_close: list[BinaryIO]) -> None:
+        super().__init__()
+        self._head = head
+        self._inner = inner
+        self._to_close = to_close
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._inner.read(len(b))
+        n = len(data)
+        b[:n] = data
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            for f in self._to_close:
+                f.close()
+        super().close()
+
+
+def is_blank(data: bytes) -> bool:
+    """Whether `data` holds nothing but whitespace (or nothing)."""
+    return not data or data.isspace()
 
 
 def peek(stream: BinaryIO, n: int) -> bytes:

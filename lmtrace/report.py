@@ -15,6 +15,7 @@ from .load import InputSummary
 from .phases import Side
 
 __all__ = [
+    "AppliedFilters",
     "ContextReport",
     "CorrectedBy",
     "Firing",
@@ -184,6 +185,32 @@ class Summary:
     coverage_gaps: int
     recommended_change: str | None
     notes: tuple[str, ...] = ()
+    #: how many migrations the logs held before the filters (None: as `migrations`)
+    migrations_in_logs: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppliedFilters:
+    """The filters a report was made with, times resolved (aware UTC).
+    `since_text`/`until_text` are the user's words for a relative time
+    (`10m`), None for an absolute one."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    instance: str | None = None
+    request: str | None = None
+    host: str | None = None
+    device: str | None = None
+    verdicts: tuple[Verdict, ...] | None = None  # in rule order
+    since_text: str | None = None
+    until_text: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.since, self.until, self.instance, self.request, self.host, self.device, self.verdicts)
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,3 +221,4 @@ class Report:
     handler_map: HandlerMapInfo
     summary: Summary
     warnings: tuple[str, ...] = field(default=())
+    filters: AppliedFilters = field(default=AppliedFilters())

@@ -88,8 +88,9 @@ def test_unknown_kind_suggests_kind_option(tmp_path: Path) -> None:
     p.write_text("hello\nworld\n")
     r = run("events", str(p))
     assert r.exit_code == 2
-    assert "say which with --kind collector or --kind zenpython" in r.stderr
+    assert f"say which for this file with --kind {p}=zenpython" in r.stderr
     assert run("events", str(p), "--kind", "collector").exit_code == 0
+    assert run("events", str(p), "--kind", f"{p}=collector").exit_code == 0
 
 
 def test_version() -> None:
@@ -121,3 +122,89 @@ def test_analyze_real_blog_log_fails_on_stale(realdata: Path) -> None:
     r = run("analyze", str(realdata / BLOG_COLLECTOR), "--format", "json", "--zenpack", "osi-2.x-pr401", "--fail-on", "stale")
     assert r.exit_code == 0
     assert json.loads(r.stdout)["migrations"][0]["verdict"] == "ok"
+
+
+# --- --since/--until: every bad value is a usage error, one line ----------------------
+
+_NOT_A_TIME = "not a time; write e.g. '2017-01-23 06:00', '2017-01-23T06:00+08:00' or 90m"
+_TOO_FAR = "too far back: counted back from the newest event it lies before the year 1"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--since", "999999999d", _TOO_FAR),  # was OverflowError: date value out of range
+        ("--since", "1000000000d", _TOO_FAR),  # was OverflowError: days=1000000000; ...
+        ("--since", "100000000000m", _TOO_FAR),
+        ("--until", "99999999h", _TOO_FAR),
+        ("--since", "2017-01-23 06:00 +99:00", "UTC offset out of range; it must lie between -23:59 and +23:59"),
+        ("--until", "2017-01-23 06:00 -24:00", "UTC offset out of range; it must lie between -23:59 and +23:59"),
+        ("--since", "2017-01-23 06:05 CET", "unknown zone name CET; write an offset instead (e.g. +01:00)"),
+        ("--until", "06:05 EST", "unknown zone name EST; write an offset instead (e.g. +01:00)"),
+        ("--since", "0001-01-01 00:00 +01:00", "out of range once converted to UTC"),
+        ("--until", "9999-12-31 23:59 -01:00", "out of range once converted to UTC"),
+        ("--since", "yesterday", _NOT_A_TIME),
+        ("--since", "", _NOT_A_TIME),
+        ("--until", "2017-02-30", _NOT_A_TIME),
+    ],
+)
+def test_bad_since_until_is_a_one_line_usage_error(log: Path, option: str, value: str, message: str) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # dateutil's UnknownTimezoneWarning must not leak either
+        r = run("analyze", "-q", str(log), option, value)
+    assert r.exit_code == 2, r.output
+    assert r.stderr == f"Error: {option} {value}: {message}\n"
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "since"),
+    [
+        # the parts left out come from the newest event (logged 2017-01-23 06:22:02.771 UTC), never today
+        ("06:05", "2017-01-23T06:05:00.000000Z"),
+        ("06:05 +08:00", "2017-01-22T22:05:00.000000Z"),
+        ("2017", "2017-01-23T00:00:00.000000Z"),
+        ("2017-01-22", "2017-01-22T00:00:00.000000Z"),
+        ("2017-01-23 06:05 UTC", "2017-01-23T06:05:00.000000Z"),
+        ("2017-01-23T14:05+08:00", "2017-01-23T06:05:00.000000Z"),
+        ("10m", "2017-01-23T06:12:02.771000Z"),
+    ],
+)
+def test_since_fills_missing_parts_from_the_newest_event(log: Path, value: str, since: str) -> None:
+    r = run("analyze", "-q", str(log), "--since", value, "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["filters"]["since"] == since
+    assert doc["summary"]["migrations"] == doc["summary"]["migrations_in_logs"] == 1
+
+
+def test_since_without_a_date_and_no_event_is_a_usage_error(tmp_path: Path) -> None:
+    p = tmp_path / "quiet.log"
+    p.write_text("2017-01-23 14:22:30.000 25667 INFO ceilometer.other [-] nothing here\n")
+    r = run("analyze", "-q", str(p), "--since", "06:05")
+    assert r.exit_code == 2
+    assert r.stderr == (
+        "Error: --since 06:05: a time without a full date, but the inputs hold no event to take the date from\n"
+    )
+    assert run("analyze", "-q", str(p), "--since", "2017-01-23 06:05").exit_code == 0
+
+
+def test_text_report_names_the_filters(log: Path) -> None:
+    r = run("analyze", "-q", str(log), "--verdict", "ok", "--since", "10m")
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[0] == (
+        "lmtrace analyze: 0 of 1 live migration (filters: --since 10m (2017-01-23 06:12:02.771 UTC), --verdict ok)"
+    )
+    assert "None of the 1 live migration in the inputs matched the filters." in r.stdout
+
+
+def test_filter_help_says_what_matches() -> None:
+    import re
+
+    r = run("analyze", "--help")
+    text = re.sub(r"\s+", " ", r.stdout)
+    assert "their span overlaps the range" in text
+    assert "Only migrations after this time" not in text
+    assert "Only migrations of this zenpython device" in text and "Only events of" not in text

@@ -8,7 +8,10 @@ ever goes to a terminal's stderr.
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from click.testing import CliRunner
 
 import lmtrace.cli as cli_module
 from lmtrace.cli import cli
+from lmtrace.events import LogKind
 from lmtrace.load import load_events
 
 from .conftest import SAMPLES
@@ -142,3 +146,100 @@ def test_jobs_do_not_change_the_report(jobs: str) -> None:
     r = run("analyze", *logs, "--format", "json", "-q", "--jobs", jobs)
     assert r.exit_code == 0
     assert r.stdout == base.stdout
+
+
+# -- inputs read once, per-file options, empty files ---------------------------
+
+
+def _feed_fifo(path: Path, data: bytes) -> threading.Thread:
+    os.mkfifo(path)
+
+    def write() -> None:
+        with open(path, "wb") as f:
+            f.write(data)
+
+    t = threading.Thread(target=write, daemon=True)
+    t.start()
+    return t
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_fifos_and_gzip_pipes_are_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    # `<(cat collector.log)` once gave an empty report: the kind was sniffed
+    # from one open and the events read from a second, finding nothing
+    import lmtrace.parallel as parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)  # jobs 2: a pool beside the FIFOs
+    logs = [SAMPLES / "collector.log", SAMPLES / "zenpython.log"]
+    base = run("analyze", *map(str, logs), "--format", "csv", "-q")
+    fifos = [tmp_path / "c.fifo", tmp_path / "z.fifo"]
+    writers = [
+        _feed_fifo(fifos[0], gzip.compress(logs[0].read_bytes())),
+        _feed_fifo(fifos[1], logs[1].read_bytes()),
+    ]
+    r = run("analyze", *map(str, fifos), "--format", "csv", "--jobs", jobs)
+    for w in writers:
+        w.join(5)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == base.stdout and r.stdout.count("\n") > 1
+    assert "c.fifo: collector log, 57 lines" in r.stderr
+    assert "z.fifo: zenpython log, 87 lines" in r.stderr
+
+
+def test_tz_and_kind_for_one_file_match_its_path_basename_or_a_glob() -> None:
+    c, z = str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")
+    for file in (c, "collector.log", "*/collector.*", "samples/collector.log"):
+        r = run("events", c, z, "--tz", f"{file}=+03:00", "--format", "csv")
+        assert r.exit_code == 0, r.stderr
+        assert "collector.log: collector log" in r.stderr and "+03:00 (given)" in r.stderr
+        assert "+01:00 (inferred" in r.stderr  # zenpython.log: untouched
+    r = run("events", c, z, "--kind", "zenpython.log=zenpython", "--kind", "collector.log=collector", "-q")
+    assert r.exit_code == 0, r.stderr
+
+
+@pytest.mark.parametrize("option", ["--tz", "--kind"])
+def test_a_file_option_that_matches_no_input_is_a_usage_error(option: str) -> None:
+    value = "+03:00" if option == "--tz" else "collector"
+    c = str(SAMPLES / "collector.log")
+    r = run("events", c, option, f"colector.log={value}")
+    assert r.exit_code == 2
+    assert "colector.log matches no input" in r.stderr and c in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_kind_for_one_file_leaves_the_others_sniffed(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.log"  # a zenpython log whose first MiB tells nothing
+    odd.write_text("hello\n" * 200_000 + ZENPYTHON_LINE.format(name="pdcmtest"))
+    c = str(SAMPLES / "collector.log")
+    r = run("events", c, str(odd), "-q")
+    assert r.exit_code == 2
+    assert f"--kind {odd}=zenpython" in r.stderr
+    r = run("events", c, str(odd), "--kind", "odd.log=zenpython", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    assert "collector.log: collector log, 57 lines: 50 parsed" in r.stderr
+    assert "odd.log: zenpython log, 200001 lines: 1 parsed, 200000 skipped" in r.stderr
+    # a bare --kind is still every file's kind (and misreads the collector log)
+    r = run("events", c, str(odd), "--kind", "zenpython", "-q")
+    assert r.exit_code == 0
+    stream = load_events([c, str(odd)], kind={str(odd): LogKind.ZENPYTHON})
+    assert [i.kind for i in stream.inputs] == [LogKind.COLLECTOR, LogKind.ZENPYTHON]
+    assert sum(i.events for i in stream.inputs) == 51
+
+
+@pytest.mark.parametrize("content", [b"", b"\n", b"\n \n\t\r\n\n"])
+def test_an_empty_or_blank_file_warns_and_exits_0(tmp_path: Path, content: bytes) -> None:
+    p = tmp_path / "empty.log"
+    p.write_bytes(content)
+    r = run("events", str(p), os.devnull, "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    assert f"warning: {p}: empty: no events" in r.stderr
+    assert f"warning: {os.devnull}: empty: no events" in r.stderr
+    assert "cannot tell" not in r.stderr
+    (i, _) = load_events([str(p), os.devnull]).inputs
+    assert i.kind is LogKind.COLLECTOR and i.empty
+    # a kind given for it is kept; the warning stays
+    stream = load_events([str(p)], kind=LogKind.ZENPYTHON)
+    assert stream.inputs[0].kind is LogKind.ZENPYTHON
+    assert stream.warnings == [f"{p}: empty: no events"]

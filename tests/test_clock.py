@@ -59,3 +59,40 @@ def test_given_zones(text: str, local: datetime, utc: datetime) -> None:
 def test_bad_zones_say_what_to_write(bad: str) -> None:
     with pytest.raises(UsageError, match=r"^--tz "):
         parse_tz(bad)
+
+
+def test_file_specs_match_a_path_its_basename_or_a_glob() -> None:
+    from lmtrace.clock import matches_file
+
+    path = "samples/collector.log"
+    assert matches_file("samples/collector.log", path) == matches_file("./samples/collector.log", path) == 3
+    assert matches_file("collector.log", path) == 2
+    assert matches_file("*/collector.*", path) == matches_file("samples/*.log", path) == 1
+    assert not matches_file("collector", path) and not matches_file("zen*.log", path)
+    assert not matches_file("*", path)  # `*` is "every file", not a glob that competes
+
+
+def test_the_best_match_wins_then_the_first_given_then_all_files() -> None:
+    from lmtrace.clock import for_file
+
+    plus = {h: timezone(timedelta(hours=h)) for h in range(1, 5)}
+    given = {"*.log": plus[1], "collector.log": plus[2], "a/collector.log": plus[3], "*": plus[4]}
+    assert for_file("a/collector.log", given) is plus[3]  # the path beats its basename
+    assert for_file("b/collector.log", given) is plus[2]  # the basename beats a glob
+    assert for_file("b/zenpython.log", given) is plus[1]
+    assert for_file("zenpython.txt", given) is plus[4]
+    assert for_file("zenpython.txt", {"*.log": plus[1]}) is None
+    # the argument a glob expanded from counts too
+    assert for_file("b/c.log.1", {"b/c.log*": plus[1]}, also=["b/c.log*"]) is plus[1]
+
+
+def test_a_file_spec_that_matches_no_input_is_a_usage_error() -> None:
+    from lmtrace.clock import check_file_specs
+
+    inputs = [["samples/collector.log"], ["samples/zenpython.log"]]
+    check_file_specs("--tz", {"collector.log": timezone.utc, "*": timezone.utc, "*zen*": timezone.utc}, inputs)
+    with pytest.raises(UsageError, match=r"^--tz colector\.log=\.\.\.: colector\.log matches no input "
+                       r"\(inputs: samples/collector\.log, samples/zenpython\.log\)"):
+        check_file_specs("--tz", {"colector.log": timezone.utc}, inputs)
+    with pytest.raises(UsageError, match="FILE is empty"):
+        check_file_specs("--kind", {"": "collector"}, inputs)

@@ -6,6 +6,8 @@ import bz2
 import gzip
 import io
 import lzma
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lmtrace.errors import InputError
-from lmtrace.read import expand_paths, iter_chunks, open_input
+from lmtrace.read import expand_paths, iter_chunks, open_input, read_once
 
 
 def chunks_of(data: bytes, **kw: int) -> list:
@@ -67,3 +69,54 @@ def test_globs_expand_to_rotated_sets_oldest_first(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no file matches this pattern"):
         expand_paths([str(tmp_path / "z*.log")])
     assert expand_paths(["-"]) == ["-"]
+
+
+def _write_slowly(target: str | int, data: bytes) -> threading.Thread:
+    """A thread that opens `target` (a path or a file descriptor) and writes
+    `data`, the first bytes one by one (a pipe's reader may see fewer bytes
+    than a magic has), then closes it."""
+
+    def write() -> None:
+        with open(target, "wb", buffering=0) as f:
+            for i in range(8):
+                f.write(data[i : i + 1])
+            f.write(data[8:])
+
+    t = threading.Thread(target=write, daemon=True)
+    t.start()
+    return t
+
+
+def test_only_regular_files_are_reopened(tmp_path: Path) -> None:
+    (tmp_path / "f.log").write_bytes(b"")
+    os.mkfifo(tmp_path / "fifo")
+    assert read_once("-") and read_once(os.devnull) and read_once(str(tmp_path / "fifo"))
+    assert not read_once(str(tmp_path / "f.log")) and not read_once(str(tmp_path))
+    assert not read_once(str(tmp_path / "nope.log"))  # opening it says why
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress, lambda b: b])
+def test_a_fifo_is_read_once_and_decompressed_in_place(tmp_path: Path, compress) -> None:  # type: ignore[no-untyped-def]
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    data = b"".join(b"line %d\n" % i for i in range(10_000))
+    writer = _write_slowly(str(fifo), compress(data))
+    with open_input(str(fifo)) as f:
+        got = b"".join(c.data for c in iter_chunks(f, chunk_size=4096))
+    writer.join(5)
+    assert got == data and not writer.is_alive()
+
+
+def test_a_gzip_stream_through_a_pipe_is_not_reopened_by_name() -> None:
+    # `<(gzip -c collector.log)`: reopening /dev/fd/N by name would find the
+    # pipe drained of the bytes the magic was read from
+    r, w = os.pipe()
+    try:
+        writer = _write_slowly(w, gzip.compress(b"a\nb\n"))  # closes w when done
+        path = f"/dev/fd/{r}"
+        assert read_once(path)
+        with open_input(path) as f:
+            assert f.read() == b"a\nb\n"
+        writer.join(5)
+    finally:
+        os.close(r)

@@ -20,14 +20,14 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from lmtrace.analyze import analyze, analyze_stream
+from lmtrace.analyze import Filters, analyze, analyze_stream
 from lmtrace.cli import cli
 from lmtrace.handlers import builtin_map
 from lmtrace.humantime import clock, duration, elapsed
 from lmtrace.render.fields import MIGRATION_COLUMNS
 from lmtrace.render.report import WIDTH, FileLabels, write_report
 from lmtrace.render.terminal import print_report
-from lmtrace.report import Report
+from lmtrace.report import Report, Verdict
 
 from . import builders
 from .conftest import BLOG_COLLECTOR, SAMPLES
@@ -194,7 +194,8 @@ def check_migration(m: dict[str, Any]) -> None:
 
 
 def check_document(doc: dict[str, Any]) -> None:
-    assert set(doc) == {"migrations", "inputs", "handler_map", "summary", "warnings"}
+    assert set(doc) == {"migrations", "inputs", "handler_map", "filters", "summary", "warnings"}
+    assert list(doc["filters"]) == ["since", "until", "instance", "request", "host", "device", "verdicts"]
     for m in doc["migrations"]:
         check_migration(m)
     for i in doc["inputs"]:
@@ -223,6 +224,7 @@ def check_document(doc: dict[str, Any]) -> None:
     s = doc["summary"]
     assert list(s["verdicts"]) == VERDICTS
     assert sum(s["verdicts"].values()) == s["migrations"] == len(doc["migrations"])
+    assert isinstance(s["migrations_in_logs"], int) and s["migrations_in_logs"] >= s["migrations"]
     assert isinstance(s["lost_unmapped"], int) and isinstance(s["coverage_gaps"], int)
     _str(s["recommended_change"], nullable=True)
     assert isinstance(s["notes"], list)
@@ -725,3 +727,163 @@ def test_aborted_recommendation_in_the_report() -> None:
         "nova-api's log for who aborted it and why"
     ) in text
     assert "attached requests: req-abort" in text
+
+
+# --- the filters a report was made with ----------------------------------------
+
+
+def test_unfiltered_report_says_nothing_of_filters(two: Report) -> None:
+    assert render(two, "text").splitlines()[0] == "lmtrace analyze: 2 live migrations"
+    assert render(two, "markdown").splitlines()[0] == "# lmtrace analyze: 2 live migrations"
+    doc = json.loads(render(two, "json"))
+    assert doc["filters"] == {
+        "since": None,
+        "until": None,
+        "instance": None,
+        "request": None,
+        "host": None,
+        "device": None,
+        "verdicts": None,
+    }
+    assert doc["summary"]["migrations"] == doc["summary"]["migrations_in_logs"] == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "since", "until", "header", "shown"),
+    [
+        (
+            {"verdicts": frozenset({Verdict.FAILED})},
+            None,
+            None,
+            "1 of 2 live migrations (filters: --verdict failed)",
+            1,
+        ),
+        (
+            {"verdicts": frozenset({Verdict.OK, Verdict.STALE}), "host": "no such host"},
+            None,
+            None,
+            "0 of 2 live migrations (filters: --host 'no such host', --verdict stale,ok)",
+            0,
+        ),
+        # relative: the words and the UTC time they meant (the newest event: ev-7, logged 07:22:07.593)
+        (
+            {},
+            "10m",
+            None,
+            "1 of 2 live migrations (filters: --since 10m (2017-01-23 07:12:07.593 UTC))",
+            1,
+        ),
+        # absolute, in another zone, and a bare time of day (the newest event's day): UTC
+        (
+            {"instance": "db-2"},
+            "2017-01-23 15:00 +08:00",
+            "07:30",
+            "1 of 2 live migrations (filters: --since 2017-01-23 07:00:00.000 UTC, "
+            "--until 2017-01-23 07:30:00.000 UTC, --instance db-2)",
+            1,
+        ),
+    ],
+)
+def test_filtered_report_says_what_it_hides(
+    tmp_path: Path, kwargs: dict[str, Any], since: str | None, until: str | None, header: str, shown: int
+) -> None:
+    report = analyze([str(_two_migrations(tmp_path))], filters=Filters(**kwargs), since=since, until=until)
+    assert len(report.migrations) == shown
+    assert render(report, "text").splitlines()[0] == f"lmtrace analyze: {header}"
+    assert render(report, "markdown").splitlines()[0] == f"# lmtrace analyze: {header}"
+    if shown == 0:
+        line = "None of the 2 live migrations in the inputs matched the filters."
+        assert line in render(report, "text").splitlines()
+        assert line in render(report, "markdown").splitlines()
+    doc = json.loads(render(report, "json"))
+    check_document(doc)
+    assert doc["summary"]["migrations"] == shown
+    assert doc["summary"]["migrations_in_logs"] == 2
+    f = doc["filters"]
+    assert f["instance"] == kwargs.get("instance") and f["host"] == kwargs.get("host")
+    verdicts = kwargs.get("verdicts")
+    assert f["verdicts"] == (None if verdicts is None else [v.value for v in Verdict if v in verdicts])
+    if since is None:
+        assert f["since"] is None
+    else:
+        _iso(f["since"])
+    if until is None:
+        assert f["until"] is None
+    else:
+        assert f["until"] == "2017-01-23T07:30:00.000000Z"
+
+
+def test_json_filters_resolve_relative_times(tmp_path: Path) -> None:
+    # the newest event, ev-7, was logged at 07:22:07.593 UTC
+    report = analyze([str(_two_migrations(tmp_path))], since="2h", until="30m")
+    doc = json.loads(render(report, "json"))
+    assert doc["filters"]["since"] == "2017-01-23T05:22:07.593000Z"
+    assert doc["filters"]["until"] == "2017-01-23T06:52:07.593000Z"
+    assert doc["summary"]["migrations"] == 1 and doc["summary"]["migrations_in_logs"] == 2
+    assert render(report, "text").splitlines()[0] == (
+        "lmtrace analyze: 1 of 2 live migrations (filters: --since 2h (2017-01-23 05:22:07.593 UTC), "
+        "--until 30m (2017-01-23 06:52:07.593 UTC))"
+    )
+
+
+# ---------------------------------------------------------------------------
+# rich at every terminal width: nothing past the edge, no value broken
+
+FILE_LINE = re.compile(r"\b(?:collector|zenpython)\.log:\d+")
+WIDTHS = (80, 100, 120, 160)
+
+
+def _rich_at(width: int, draw: Any) -> str:
+    console = Console(file=io.StringIO(), no_color=True, width=width)
+    draw(console)
+    return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+def _unbroken(out: str, width: int, values: set[str]) -> None:
+    lines = out.splitlines()
+    assert max(len(x) for x in lines) <= width
+    assert "…" not in out
+    shown = {v for x in lines for v in FILE_LINE.findall(x)}
+    assert values <= shown, sorted(values - shown)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_rich_report_fits_every_width(width: int) -> None:
+    from lmtrace.render.report import phase_rows
+
+    report = analyze([str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")])
+    out = _rich_at(width, lambda c: print_report(report, c))
+    # the mapping change is printed unwrapped on purpose: it is pasted into events.py
+    out = out.rsplit("recommended mapping change", 1)[0]
+    files = FileLabels(i.path for i in report.inputs)
+    cells = {v for m in report.migrations for r in phase_rows(m, files) for c in r for v in FILE_LINE.findall(c)}
+    _unbroken(out, width, cells)
+    for m in report.migrations:  # ids, hosts and phases on one line
+        assert any(m.label in x for x in out.splitlines())
+        for p in m.phases:
+            assert re.search(rf"(^|\s){re.escape(p.phase)}(\s|$)", out, re.M), p.phase
+    assert "handler" in out and "reached" in out
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_rich_events_fit_every_width(width: int) -> None:
+    from lmtrace.load import load_events
+    from lmtrace.render.terminal import print_events
+
+    stream = load_events([str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")])
+    out = _rich_at(width, lambda c: print_events(stream, c))
+    _unbroken(out, width, {f"{e.source.path.rsplit('/', 1)[-1]}:{e.source.line}" for e in stream.events})
+    for e in stream.events:
+        if e.request_id:
+            assert e.request_id in out
+
+
+def test_rich_events_rows_at_120_are_at_most_two_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lmtrace.load import load_events
+    from lmtrace.render.terminal import print_events
+
+    monkeypatch.chdir(SAMPLES.parent)  # paths as the user types them
+    stream = load_events(["samples/collector.log", "samples/zenpython.log"])
+    out = _rich_at(120, lambda c: print_events(stream, c))
+    # two lines a row and a blank line between rows, plus title and head
+    assert len(out.splitlines()) <= 3 * len(stream.events) + 4

@@ -547,3 +547,65 @@ def test_sample_skew_scenario_flags_every_queued_hop() -> None:
     assert any("clock-skew suspect" in n for n in t.notes)
     # the skew does not change the verdict: the firings keep their order
     assert t.verdict is Verdict.STALE
+
+
+@pytest.mark.parametrize("width", (80, 100, 120, 160))
+def test_rich_timeline_fits_every_width(width: int) -> None:
+    import io
+    import re
+
+    from rich.console import Console
+
+    from lmtrace.analyze import analyze
+    from lmtrace.render.terminal import print_timelines
+    from lmtrace.timeline import timelines_not_ok
+
+    report = analyze([str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")])
+    timelines = timelines_not_ok(report)
+    console = Console(file=io.StringIO(), no_color=True, width=width)
+    print_timelines(timelines, console)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    lines = out.splitlines()
+    assert max(len(x) for x in lines) <= width
+    assert "…" not in out
+    shown = {v for x in lines for v in re.findall(r"(?:collector|zenpython)\.log:\d+", x)}
+    want = {f"{h.path.rsplit('/', 1)[-1]}:{h.line}" for t in timelines for e in t.entries for h in e.hops if h.path}
+    assert want <= shown
+    stamps = {h.at.strftime("%H:%M:%S") for t in timelines for e in t.entries for h in e.hops if h.at}
+    assert all(any(s in x for x in lines) for s in stamps)
+
+
+@pytest.mark.parametrize("scenario", ("aborted", "failed", "discarded", "rotated"))
+def test_analyze_timeline_text_stays_within_118(scenario: str) -> None:
+    d = SAMPLES / "scenarios" / scenario
+    collector = f"{d}/collector.log*" if scenario == "rotated" else str(d / "collector.log")
+    r = CliRunner().invoke(cli, ["analyze", collector, str(d / "zenpython.log"), "--timeline", "--format", "text"])
+    assert r.exit_code in (0, 1, 3, 4, 5), r.output
+    body = r.stdout.split("Timelines of the", 1)[1]
+    assert max(len(x) for x in body.splitlines()) <= 118
+    assert "phase / host" in body  # the host went under the phase
+
+
+def test_timeline_csv_booleans_are_lowercase(two_controllers: tuple[Path, Path]) -> None:
+    import csv as csvmod
+    import io
+
+    a, b = two_controllers
+    r = CliRunner().invoke(cli, ["timeline", str(a), str(b), "--request", "req-1", "--format", "csv"])
+    rows = list(csvmod.DictReader(io.StringIO(r.stdout)))
+    assert rows
+    for row in rows:
+        for col in ("context", "host_changed", "skew", "missing", "unknown", "inferred"):
+            assert row[col] in ("true", "false"), (col, row[col])
+
+
+def test_rich_broken_pipe_exits_0_silently() -> None:
+    import subprocess
+    import sys
+
+    cmd = (
+        f"{sys.executable} -m lmtrace analyze {SAMPLES}/collector.log {SAMPLES}/zenpython.log "
+        "--format rich -q | head -1 >/dev/null; echo ${PIPESTATUS[0]}"
+    )
+    p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
+    assert p.stdout.strip() == "0" and p.stderr == ""

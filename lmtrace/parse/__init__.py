@@ -136,12 +136,12 @@ def sniff_kind(path: str, first: Chunk | None) -> LogKind:
     kind = sniff(head)
     if kind is not None:
         return kind
-    if first is None:
-        return LogKind.COLLECTOR  # empty: nothing to misread
+    if first is None or not first.data or first.data.isspace():
+        return LogKind.COLLECTOR  # empty or blank: nothing to misread
     raise InputError(
         f"{path}: cannot tell whether this is a ceilometer collector log or a "
         "zenpython log (no record_events or Queued event line near the top); "
-        "say which with --kind collector or --kind zenpython"
+        f"say which for this file with --kind {path}=zenpython (or --kind {path}=collector)"
     )
 
 

@@ -14,6 +14,7 @@ from ..events import Event, LineCounts, LogKind, TraitValue
 from ..load import InputSummary
 from ..phases import classify
 from ..report import (
+    AppliedFilters,
     CorrectedBy,
     Firing,
     HandlerMapInfo,
@@ -31,6 +32,7 @@ __all__ = [
     "MIGRATION_COLUMNS",
     "coverage_record",
     "event_record",
+    "filters_record",
     "firing_record",
     "handler_map_record",
     "input_record",
@@ -289,12 +291,27 @@ def handler_map_record(h: HandlerMapInfo) -> dict[str, str]:
 def summary_record(s: Summary) -> dict[str, Any]:
     return {
         "migrations": s.migrations,
+        # before the filters
+        "migrations_in_logs": s.migrations if s.migrations_in_logs is None else s.migrations_in_logs,
         # every verdict, in rule order, zero counts included
         "verdicts": {v.value: s.verdicts.get(v.value, 0) for v in Verdict},
         "lost_unmapped": s.lost_unmapped,
         "coverage_gaps": s.coverage_gaps,
         "recommended_change": s.recommended_change,
         "notes": list(s.notes),
+    }
+
+
+def filters_record(f: AppliedFilters) -> dict[str, Any]:
+    """The filters as applied: times resolved to UTC ISO 8601, null where not given."""
+    return {
+        "since": iso(f.since),
+        "until": iso(f.until),
+        "instance": f.instance,
+        "request": f.request,
+        "host": f.host,
+        "device": f.device,
+        "verdicts": None if f.verdicts is None else [v.value for v in f.verdicts],
     }
 
 
@@ -307,6 +324,7 @@ def report_record(report: Report) -> dict[str, Any]:
             for i in report.inputs
         ],
         "handler_map": handler_map_record(report.handler_map),
+        "filters": filters_record(report.filters),
         "summary": summary_record(report.summary),
         "warnings": list(report.warnings),
     }

@@ -21,6 +21,7 @@ import csv
 import json
 import os
 import re
+import shlex
 import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -30,10 +31,19 @@ from ..correlate import Coverage
 from ..events import LogKind
 from ..humantime import clock, duration, elapsed
 from ..load import InputSummary
-from ..report import Firing, MigrationReport, PhaseReport, Reached, Report, Sighting, Verdict
+from ..report import (
+    AppliedFilters,
+    Firing,
+    MigrationReport,
+    PhaseReport,
+    Reached,
+    Report,
+    Sighting,
+    Verdict,
+)
 from .fields import MIGRATION_COLUMNS, migration_record, migration_row, phase_name, report_record
 
-__all__ = ["FileLabels", "clock", "duration", "write_report"]
+__all__ = ["FileLabels", "clock", "duration", "filters_text", "headline", "none_matched", "write_report"]
 
 WIDTH = 118  # text lines stay below 120 columns where the content allows
 _LONG_NAME = 32  # a file name longer than this is shown as its input number (#1)
@@ -280,6 +290,60 @@ def firing_rows(m: MigrationReport) -> list[tuple[str, ...]]:
     return rows
 
 
+def _when(option: str, dt: datetime, text: str | None) -> str:
+    at = f"{clock(_utc(dt), dated=True)} UTC"
+    return f"{option} {at}" if text is None else f"{option} {text} ({at})"
+
+
+def filters_text(f: AppliedFilters) -> str | None:
+    """`--since 10m (2017-01-23 06:12:51.000 UTC), --verdict ok`: the
+    filters as applied, times resolved to UTC; None when there are none."""
+    if not f.active:
+        return None
+    parts = []
+    if f.since is not None:
+        parts.append(_when("--since", f.since, f.since_text))
+    if f.until is not None:
+        parts.append(_when("--until", f.until, f.until_text))
+    for option, value in (
+        ("--instance", f.instance),
+        ("--request", f.request),
+        ("--host", f.host),
+        ("--device", f.device),
+    ):
+        if value is not None:
+            parts.append(f"{option} {shlex.quote(value)}")
+    if f.verdicts is not None:
+        parts.append("--verdict " + (",".join(v.value for v in f.verdicts) or "''"))
+    return ", ".join(parts)
+
+
+def _in_logs(report: Report) -> int:
+    s = report.summary
+    return s.migrations if s.migrations_in_logs is None else s.migrations_in_logs
+
+
+def headline(report: Report) -> str:
+    """`5 live migrations`, or with filters `1 of 5 live migrations (filters: --verdict ok)`:
+    a filtered report says what it hides."""
+    n = len(report.migrations)
+    applied = filters_text(report.filters)
+    if applied is None:
+        return f"{n} live migration{'s' if n != 1 else ''}"
+    total = _in_logs(report)
+    return f"{n} of {total} live migration{'s' if total != 1 else ''} (filters: {applied})"
+
+
+def none_matched(report: Report) -> str:
+    """The line of a report without migrations."""
+    total = _in_logs(report)
+    if report.filters.active and total:
+        return f"None of the {total} live migration{'s' if total != 1 else ''} in the inputs matched the filters."
+    if report.filters.active:
+        return "No live migration in the inputs (so none matched the filters)."
+    return "No live migration in the inputs."
+
+
 def verdict_counts(report: Report) -> list[tuple[str, int]]:
     return [(v.value, report.summary.verdicts.get(v.value, 0)) for v in Verdict]
 
@@ -374,8 +438,7 @@ def _write_text(report: Report, out: TextIO) -> None:
     files = FileLabels(i.path for i in report.inputs)
     lines: list[str] = []
     add = lines.append
-    n = len(report.migrations)
-    add(f"lmtrace analyze: {n} live migration{'s' if n != 1 else ''}")
+    add(f"lmtrace analyze: {headline(report)}")
     add("")
     add("INPUTS")
     for i in report.inputs:
@@ -400,7 +463,7 @@ def _write_text(report: Report, out: TextIO) -> None:
         lines.extend(_wrap("note", note, pad=6))
     if not report.migrations:
         add("")
-        add("No live migration in the inputs (or none matched the filters).")
+        add(none_matched(report))
     for m in report.migrations:
         add("")
         add(f"MIGRATION {title(m)}")
@@ -481,8 +544,7 @@ def _write_markdown(report: Report, out: TextIO) -> None:
     files = FileLabels(i.path for i in report.inputs)
     lines: list[str] = []
     add = lines.append
-    n = len(report.migrations)
-    add(f"# lmtrace analyze: {n} live migration{'s' if n != 1 else ''}")
+    add(f"# lmtrace analyze: {md_text(headline(report))}")
     add("")
     add("## Inputs")
     add("")
@@ -544,7 +606,7 @@ def _write_markdown(report: Report, out: TextIO) -> None:
         add(f"- note: {md_text(note)}")
     if not report.migrations:
         add("")
-        add("No live migration in the inputs (or none matched the filters).")
+        add(md_text(none_matched(report)))
     for m in report.migrations:
         add("")
         rid = md_code(m.request_id) if m.request_id else "(no request id)"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, TextIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -25,6 +26,7 @@ from .report import (
     coverage_lines,
     details,
     firing_rows,
+    headline,
     input_line,
     notices,
     phase_rows,
@@ -56,40 +58,163 @@ def console_for(out: TextIO) -> Console:
     return Console(file=out, highlight=False, soft_wrap=False)
 
 
-def print_events(stream: EventStream, out: TextIO) -> None:
-    console = console_for(out)
-    table = Table(title=f"{len(stream.events)} events", title_justify="left", expand=False)
-    for col in ("time (UTC)", "file:line", "status", "event type", "request", "name", "host"):
-        table.add_column(col, overflow="fold")
+def print_events(stream: EventStream, out: TextIO | Console) -> None:
+    console = out if isinstance(out, Console) else console_for(out)
+    head = ("time (UTC)", "file:line", "status", "event type", "request", "name", "host")
+    rows = []
     for e in stream.events:
         t = iso(e.logged_at or e.time) or "-"
-        table.add_row(
-            t.replace("T", " ").rstrip("Z")[:23],
-            f"{e.source.path}:{e.source.line}",
-            e.status.value,
-            e.event_type.replace("compute.instance.", ""),
-            e.request_id or "-",
-            e.display_name or "-",
-            e.host_name or "-",
+        rows.append(
+            (
+                t.replace("T", " ").rstrip("Z")[:23],
+                f"{e.source.path}:{e.source.line}",
+                e.status.value,
+                e.event_type.replace("compute.instance.", ""),
+                e.request_id or "-",
+                e.display_name or "-",
+                e.host_name or "-",
+            )
         )
-    console.print(table)
+    title = f"{len(stream.events)} events"
+    days = {r[0][:10] for r in rows if r[0] != "-"}
+    if len(days) == 1:
+        # one day: said once in the title, each row shows the time of day
+        title += f" on {days.pop()} (UTC)"
+        rows = [(r[0][11:] or r[0], *r[1:]) for r in rows]
+    records = _records(head, rows)
+    layouts = [
+        [_col(h) for h in head],
+        [_col("time (UTC) / file:line", "time (UTC)", "file:line"), _col("event type / status", "event type", "status"),
+         _col("request / name", "request", "name"), _col("host")],
+        [_col("time (UTC) / file:line / status", "time (UTC)", "file:line", "status"),
+         _col("request / event type / name", "request", "event type", "name"), _col("host")],
+    ]
+    console.print(_fit(console.width, layouts, records, title=title))
 
 
 def _verdict(v: str) -> Text:
     return Text(v.upper(), style=VERDICT_STYLE.get(v, ""))
 
 
-def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], **kw: object) -> Table:
-    table = Table(expand=False, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True, **kw)  # type: ignore[arg-type]
-    for col in head:
-        # a column is never squeezed below its longest value up to 15 characters
-        # (times, phase names, hosts), so narrow terminals fold only long cells
-        width = min(15, max([4] + [len(r[len(table.columns)]) for r in rows]))
-        table.add_column(col, overflow="fold", min_width=width)
-    for r in rows:
-        # Text cells: log values are never read as rich markup
-        table.add_row(*(Text(c) for c in r))
+# ---------------------------------------------------------------------------
+# tables that fit the terminal
+#
+# A table is a list of records (column name -> Text) and layouts to try in
+# turn: each layout is a tuple of columns, a column one or more record fields
+# stacked in one cell (`time (UTC)` over `file:line`). A field is a VALUE
+# (time, file:line, host, phase, id: never folded, never cropped) or free
+# TEXT (notes, reasons: wraps at spaces). The first layout whose values fit
+# the width is drawn; when none does, the records are printed one field a
+# line (_vertical), so a narrow terminal never breaks a value.
+
+VALUE, TEXT = "value", "text"
+#: a free text column is never narrower than this (or its longest word)
+TEXT_MIN = 20
+#: between two columns of the compact box (SIMPLE_HEAD, collapse_padding)
+GAP = 2
+
+
+@dataclass
+class Column:
+    head: str
+    fields: tuple[str, ...]
+    kind: str = VALUE
+    min: int = 0  # a TEXT column's own minimum width
+
+
+@dataclass
+class Record:
+    cells: dict[str, Text]
+    style: str = ""
+    end_section: bool = False
+
+
+def _col(head: str, *fields: str, kind: str = VALUE, min: int = 0) -> Column:
+    # a stacked column's head is stacked too: `time (UTC)` over `file:line`
+    return Column("\n".join(fields) if len(fields) > 1 else head, fields or (head,), kind, min)
+
+
+def _cell(r: Record, c: Column) -> Text:
+    parts = [r.cells[f] for f in c.fields if r.cells.get(f) is not None and r.cells[f].plain]
+    return Text("\n").join(parts)
+
+
+def _widest(text: str) -> int:
+    return max((len(x) for x in text.split("\n")), default=0)
+
+
+def _column_width(c: Column, records: Sequence[Record]) -> int:
+    """The width a column needs so that no value in it breaks."""
+    cells = [_cell(r, c).plain for r in records]
+    head = max((len(w) for w in c.head.split()), default=0)
+    if c.min:
+        return max(head, c.min)
+    if c.kind == TEXT:
+        longest_word = max((len(w) for x in cells for w in x.split()), default=0)
+        return max(head, min(max(map(_widest, cells), default=0), max(TEXT_MIN, longest_word)))
+    return max([_widest(c.head)] + [_widest(x) for x in cells])
+
+
+def _needs(layout: Sequence[Column], records: Sequence[Record], overhead: int = GAP) -> int:
+    return sum(_column_width(c, records) for c in layout) + overhead * (len(layout) - 1)
+
+
+def _grid(layout: Sequence[Column], records: Sequence[Record], **kw: Any) -> Table:
+    kw.setdefault("box", box.SIMPLE_HEAD)
+    kw.setdefault("pad_edge", False)
+    kw.setdefault("show_edge", False)
+    kw.setdefault("collapse_padding", True)
+    # a row of stacked cells is set off from the next by a blank line
+    stacked = any(len(c.fields) > 1 for c in layout)
+    kw.setdefault("leading", 1 if stacked and len(records) > 1 else 0)
+    table = Table(expand=False, **kw)
+    for c in layout:
+        w = _column_width(c, records)
+        if c.kind == TEXT:
+            table.add_column(c.head, overflow="fold", min_width=w)
+        else:
+            table.add_column(c.head, no_wrap=True, min_width=w)
+    for r in records:
+        table.add_row(*(_cell(r, c) for c in layout), style=r.style or None, end_section=r.end_section)
     return table
+
+
+def _vertical(layout: Sequence[Column], records: Sequence[Record], title: str | None) -> RenderableType:
+    """One field a line, a blank line between records: for a terminal too
+    narrow for any of the table's layouts."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for n, r in enumerate(records):
+        if n:
+            grid.add_row("", "")
+        for c in layout:
+            for f in c.fields:
+                v = r.cells.get(f)
+                if v is not None and v.plain:
+                    grid.add_row(f, v, style=r.style or None)
+    return Group(Text(title), grid) if title else grid
+
+
+def _fit(
+    width: int,
+    layouts: Sequence[Sequence[Column]],
+    records: Sequence[Record],
+    *,
+    title: str | None = None,
+    overhead: int = GAP,
+    **kw: Any,
+) -> RenderableType:
+    """The first layout that fits `width`, else the records one field a line."""
+    for layout in layouts:
+        if _needs(layout, records, overhead) <= width:
+            return _grid(layout, records, title=title, title_justify="left", **kw)
+    return _vertical(layouts[0], records, title)
+
+
+def _records(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[Record]:
+    # Text cells: log values are never read as rich markup
+    return [Record({h: Text(c) for h, c in zip(head, r)}) for r in rows]
 
 
 def print_report(report: Report, out: TextIO | Console) -> None:
@@ -111,26 +236,31 @@ def print_report(report: Report, out: TextIO | Console) -> None:
     console.print(Text(f"handler map: {h.name} (source: {h.source}; shape: {h.shape})"))
 
     counts = "  ".join(f"{v} {c}" for v, c in verdict_counts(report))
-    summary = Table(
-        title=f"{report.summary.migrations} live migration(s)",
-        caption=counts,
-        title_justify="left",
-        caption_justify="left",
-        expand=False,
-    )
-    for col in ("migration", "name", "source → destination", "outcome", "verdict"):
-        summary.add_column(col, overflow="fold")
-    for m in report.migrations:
-        summary.add_row(
-            Text(m.label), Text(m.display_name or "?"), Text(route(m, "→")), m.outcome.value, _verdict(m.verdict.value)
-        )
+    head = ("migration", "name", "source → destination", "outcome", "verdict")
+    records = [
+        Record(dict(zip(head, (Text(m.label), Text(m.display_name or "?"), Text(route(m, "→")),
+                               Text(m.outcome.value), _verdict(m.verdict.value)))))
+        for m in report.migrations
+    ]
+    # the route wraps at its arrow, never inside a host
+    hosts = max([len(h) for m in report.migrations for h in route(m, "→").split(" → ")] + [1])
+    full = [_col(h, kind=TEXT if h == head[2] else VALUE, min=hosts + 2 if h == head[2] else 0) for h in head]
+    stacked = [_col("migration / name", "migration", "name"), *full[2:]]
+    title = headline(report)  # a filtered report says what it hides
+    summary: RenderableType
+    # boxed when it fits: a boxed column takes 3 more characters (border, padding)
+    if _needs(full, records, 3) + 4 <= console.width:
+        summary = _grid(full, records, title=title, title_justify="left", box=box.HEAVY_HEAD, show_edge=True,
+                        pad_edge=True, collapse_padding=False, caption=counts, caption_justify="left")
+    else:
+        summary = Group(_fit(console.width, [full, stacked], records, title=title), Text(counts))
     console.print(summary)
     for note in report.summary.notes:
         console.print(Text(f"note: {note}"))
 
     for m in report.migrations:
-        console.print(_panel(m, files))
-        for part in _tables(m, files):
+        console.print(_panel(m, files, console.width))
+        for part in _tables(m, files, console.width):
             console.print(part)
 
     change = report.summary.recommended_change
@@ -145,48 +275,65 @@ def print_report(report: Report, out: TextIO | Console) -> None:
         console.print(Text(f"warning: {w}", style="yellow"))
 
 
-def _panel(m: MigrationReport, files: FileLabels) -> Panel:
+def _panel(m: MigrationReport, files: FileLabels, width: int = 10**6) -> Panel:
     v = m.verdict.value
     head = Text.assemble(route(m, "→"), "  ", m.outcome.value, "  verdict: ", _verdict(v))
     parts: list[RenderableType] = [head]
+    name = title(m)
+    if len(name) + 6 > width:
+        # a panel title is cropped, never wrapped: too long, it goes inside
+        parts.insert(0, Text(name, style="bold"))
+        name = ""
     for notice in notices(m):
         parts.append(Text(f"! {notice}", style="bold"))
     for label, text in details(m, files):
         parts.append(Text.assemble((f"{label}: ", "bold"), text))
     return Panel(
         Group(*parts),
-        title=Text(title(m)),
+        title=Text(name) if name else None,
         title_align="left",
         border_style=VERDICT_STYLE.get(v, "").replace("bold ", "") or "none",
         expand=False,
     )
 
 
-def _tables(m: MigrationReport, files: FileLabels) -> list[RenderableType]:
+def _tables(m: MigrationReport, files: FileLabels, width: int) -> list[RenderableType]:
     """The phase and firing tables, printed below the panel at full width."""
     # side is shown by colour (destination green, source yellow), not a column
     head = tuple(c for c in PHASE_HEAD if c != "side")
     side_at = PHASE_HEAD.index("side")
     rows = [r[:side_at] + r[side_at + 1 :] for r in phase_rows(m, files)]
-    phases = _table(head, rows, title="phases", title_justify="left")
-    for p, row in zip(m.phases, phases.rows):
-        row.style = "green" if p.side.value == "destination" else "yellow"
-    out: list[RenderableType] = [phases]
+    records = _records(head, rows)
+    for p, r in zip(m.phases, records):
+        r.style = "green" if p.side.value == "destination" else "yellow"
+    # a dropped phase's zenpython cell lists two lines: wraps between them
+    full = [_col(h, kind=TEXT if h == "zenpython" else VALUE) for h in head]
+    seen = _col("seen", "collector", "zenpython", kind=TEXT)
+    merged = [c for c in full if c.head not in ("collector", "zenpython")]
+    merged.insert(head.index("collector"), seen)
+    stacked = [c for c in merged if c.head != "host_name"]
+    stacked[head.index("phase")] = _col("phase / host", "phase", "host_name")
+    out: list[RenderableType] = [_fit(width, [full, merged, stacked], records, title="phases")]
     firings = firing_rows(m)
     if firings:
-        out.append(_table(FIRING_HEAD, firings, title="handler firings, in the order Zenoss applies them", title_justify="left"))
+        records = _records(FIRING_HEAD, firings)
+        full = [_col(h) for h in FIRING_HEAD]
+        stacked = [_col(h) for h in FIRING_HEAD if h not in ("phase", "handler")]
+        stacked.insert(1, _col("phase / handler", "phase", "handler"))
+        title = "handler firings, in the order Zenoss applies them"
+        out.append(_fit(width, [full, stacked], records, title=title))
     else:
         out.append(Text("handler firings: none"))
     return out
 
 
-def print_timelines(timelines: Sequence[Timeline], out: TextIO, *, heading: str | None = None) -> None:
+def print_timelines(timelines: Sequence[Timeline], out: TextIO | Console, *, heading: str | None = None) -> None:
     """`lmtrace timeline` on a terminal: a summary and a hop table per
     migration (rows as lmtrace.render.timeline.rows_of builds them)."""
     from .timeline import HEAD as TIMELINE_HEAD
     from .timeline import rows_of, summary_of
 
-    console = console_for(out)
+    console = out if isinstance(out, Console) else console_for(out)
     if heading:
         console.print(Text(heading, style="bold"))
     for t in timelines:
@@ -196,9 +343,7 @@ def print_timelines(timelines: Sequence[Timeline], out: TextIO, *, heading: str 
         for k, v in summary_of(t):
             style = VERDICT_STYLE.get(t.verdict.value, "") if k == "verdict" and t.verdict else ""
             summary.add_row(k, Text(v, style=style))
-        table = Table(expand=False, show_lines=False)
-        for col in TIMELINE_HEAD:
-            table.add_column(col, overflow="fold")
+        records = []
         for r in rows_of(t):
             cells = [Text(c) for c in r.cells]
             if r.first:
@@ -216,7 +361,12 @@ def print_timelines(timelines: Sequence[Timeline], out: TextIO, *, heading: str 
                 cells[3].stylize("italic")
             if r.hop.delay is not None and r.hop.delay.total_seconds() < 0:
                 cells[6].stylize("bold yellow")
-            table.add_row(*cells, end_section=_last_hop(r))
+            records.append(Record(dict(zip(TIMELINE_HEAD, cells)), end_section=_last_hop(r)))
+        full = [_col(h, kind=TEXT if h == "note" else VALUE) for h in TIMELINE_HEAD]
+        stacked = [_col("phase / host", "phase", "host"), *full[2:]]
+        times = [*stacked[:2], _col("time (UTC) / local time", "time (UTC)", "local time (as logged)"), *stacked[4:]]
+        # within the panel: its border and padding take 4 columns
+        table = _fit(console.width - 4, [full, stacked, times], records, box=box.SIMPLE_HEAD, leading=0)
         console.print(
             Panel(
                 Group(summary, table),

@@ -8,7 +8,8 @@ row per hop:
 
 (text starts each note under the local-time column, on the hop's own line
 when nothing else is right of it, else on the next line, so that rows stay
-within WIDTH). Files are named by the labels of the analyze report
+within WIDTH; when the columns alone would pass WIDTH, the host goes under
+the phase, in one `phase / host` column). Files are named by the labels of the analyze report
 (`collector.log:3`, or `#1:3` for a long or clashing name; lmtrace.render.
 report.FileLabels). An entry's first row carries its phase and host_name; a
 host_name that differs from the previous entry's is marked `->` (`→`, bold,
@@ -265,17 +266,24 @@ def _write_text(t: Timeline, out: TextIO) -> None:
     )
     out.write("\n")
     rows = rows_of(t, files)
-    cols = len(TEXT_HEAD)
-    widths = [max([len(h)] + [len(r.cells[i]) for r in rows]) for i, h in enumerate(TEXT_HEAD)]
+    head: Sequence[str] = TEXT_HEAD
+    widths = [max([len(h)] + [len(r.cells[i]) for r in rows]) for i, h in enumerate(head)]
+    if sum(widths) + 2 * (len(widths) - 1) > WIDTH:
+        # too wide (long phase, host or file names): the host goes under the
+        # phase, on the entry's second line, in one `phase / host` column
+        head, rows = _STACKED_HEAD, _stacked(rows)
+        widths = [max([len(h)] + [len(r.cells[i]) for r in rows]) for i, h in enumerate(head)]
+    cols = len(head)
+    local_at = head.index("local time (as logged)")
     # a hop's note starts at the local-time column: on the hop's own line when
     # the rest of it is empty (generated, missing and handler hops), else on
     # the line below; wrapped at WIDTH, so rows stay within it
-    note_at = sum(widths[:_LOCAL]) + 2 * _LOCAL
+    note_at = sum(widths[:local_at]) + 2 * local_at
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n"
 
-    out.write(line(TEXT_HEAD))
+    out.write(line(head))
     for n, r in enumerate(rows):
         if r.first and n:
             out.write("\n")
@@ -292,11 +300,46 @@ def _write_text(t: Timeline, out: TextIO) -> None:
             break_on_hyphens=False,
             break_long_words=False,
         )
-        if any(r.cells[_LOCAL:cols]):
+        if any(r.cells[local_at:cols]):
             out.write(row)
         else:
             wrapped[0] = row.rstrip("\n").ljust(note_at) + wrapped[0][note_at:]
         out.writelines(x + "\n" for x in wrapped)
+
+
+_STACKED_HEAD = ("phase / host", *TEXT_HEAD[2:])
+
+
+def _stacked(rows: Sequence[Row]) -> list[Row]:
+    """Rows for _STACKED_HEAD: the phase on an entry's first row, its host on
+    the second (a row of its own when the entry has one hop); the note stays
+    the last cell. Cells beyond the table are padded empty."""
+    out: list[Row] = []
+    pending: str | None = None  # a host still to print, under its phase
+    for n, r in enumerate(rows):
+        phase, host, *rest = r.cells
+        if r.first:
+            if pending is not None:
+                out.append(_host_row(rows[n - 1], pending))
+            cell, pending = phase, host
+        elif pending is not None:
+            cell, pending = pending, None
+        else:
+            cell = ""
+        out.append(_row(r, (cell, *rest)))
+    if pending is not None:
+        out.append(_host_row(rows[-1], pending))
+    return out
+
+
+def _row(r: Row, cells: Sequence[str]) -> Row:
+    # the stacked table has one column less: the last cell is left empty
+    a, b, c, d, e, f, g = cells
+    return Row(cells=(a, b, c, d, e, f, g, ""), entry=r.entry, hop=r.hop, first=r.first)
+
+
+def _host_row(r: Row, host: str) -> Row:
+    return Row(cells=(host, "", "", "", "", "", "", ""), entry=r.entry, hop=r.hop, first=False)
 
 
 def _write_markdown(t: Timeline, out: TextIO) -> None:
@@ -388,4 +431,13 @@ def _write_csv(timelines: Sequence[Timeline], out: TextIO) -> None:
                     "inferred": h.inferred,
                     "note": h.note,
                 }
-                w.writerow(["" if rec[c] is None else rec[c] for c in TIMELINE_HOP_COLUMNS])
+                w.writerow([_csv_cell(rec[c]) for c in TIMELINE_HOP_COLUMNS])
+
+
+def _csv_cell(v: object) -> object:
+    """Like the analyze csv: booleans `true`/`false`, null empty."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
