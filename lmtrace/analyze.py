@@ -8,6 +8,7 @@ format: renderers take the `Report`.
 from __future__ import annotations
 
 import re
+import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -250,6 +251,13 @@ def _analyze_stream(
     migrations = _mark_overlaps(migrations)
     shown = tuple(m for m in migrations if filters.matches(m))
     warnings = list(stream.warnings)
+    warnings.extend(_clock_disagreements(occurrences))
+    if groups and not _acts_on_migrations(hmap):
+        warnings.append(
+            f"handler map {hmap.name} sends no live-migration event type to a host-writing handler: "
+            "every completed migration is judged by context events alone (a map you give replaces "
+            "the built-in one entirely)"
+        )
     for i in zen_inputs:
         if not queued_times.get(i.path):
             warnings.append(
@@ -267,6 +275,39 @@ def _analyze_stream(
             since_text=since.strip() if since is not None and _RELATIVE.match(since) else None,
             until_text=until.strip() if until is not None and _RELATIVE.match(until) else None,
         ),
+    )
+
+
+# the collector logs an event a few ms after Ceilometer made it and zenpython
+# queues it well under a second later: a median far beyond that is a clock
+CLOCK_DISAGREEMENT = timedelta(minutes=10)
+
+
+def _clock_disagreements(occurrences: Sequence[Occurrence]) -> list[str]:
+    """A warning per zenpython log whose queue times, for the events both
+    logs saw, lie far from the collector's log times: a wrong --tz (or an
+    inferred offset thrown off), which moves coverage and firing times."""
+    deltas: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for o in occurrences:
+        c, q = o.collector, o.queued
+        if c is not None and q is not None and c.logged_at is not None and q.logged_at is not None:
+            deltas[(c.source.path, q.source.path)].append((q.logged_at - c.logged_at).total_seconds())
+    out = []
+    for (cpath, zpath), ds in sorted(deltas.items()):
+        median = statistics.median(ds)
+        if abs(median) >= CLOCK_DISAGREEMENT.total_seconds():
+            hours = median / 3600
+            out.append(
+                f"{zpath}: its queue times lie {abs(hours):.1f} h {'after' if median > 0 else 'before'} "
+                f"{cpath}'s log times for the same {len(ds)} event(s): a wrong --tz for one of them? "
+                "coverage and firing times are off by as much"
+            )
+    return out
+
+
+def _acts_on_migrations(hmap: HandlerMap) -> bool:
+    return any(
+        classify(t) is not None and h is not None and hmap.writes_host(h) for t, h in hmap.handlers.items()
     )
 
 

@@ -152,9 +152,13 @@ def _report_malformed(inputs: Sequence[InputSummary]) -> None:
 def _summary_line(i: InputSummary) -> str:
     c = i.lines
     return (
-        f"{i.path}: {i.kind.value} log, {c.total} lines: {c.parsed} parsed, {c.skipped} skipped, "
-        f"{c.malformed} malformed; {i.events} events; UTC offset {i.clock.label} ({i.clock.how})"
+        f"{i.path}: {i.kind.value} log, {_n(c.total, 'line')}: {c.parsed} parsed, {c.skipped} skipped, "
+        f"{c.malformed} malformed; {_n(i.events, 'event')}; UTC offset {i.clock.label} ({i.clock.how})"
     )
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _stderr_isatty() -> bool:

@@ -79,7 +79,7 @@ class FileClock:
             return f"inferred from {self.samples} event{'s' if self.samples != 1 else ''}"
         if self.source is OffsetSource.GIVEN:
             return "given"
-        return "assumed UTC (no event to infer it from)"
+        return "assumed UTC: no event to infer it from"
 
     def to_utc(self, local: datetime) -> datetime:
         return local.replace(tzinfo=self.tz).astimezone(timezone.utc)

@@ -243,3 +243,30 @@ def test_an_empty_or_blank_file_warns_and_exits_0(tmp_path: Path, content: bytes
     stream = load_events([str(p)], kind=LogKind.ZENPYTHON)
     assert stream.inputs[0].kind is LogKind.ZENPYTHON
     assert stream.warnings == [f"{p}: empty: no events"]
+
+
+def test_a_tz_that_contradicts_the_other_log_is_warned_about() -> None:
+    logs = [str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")]
+    # the zenpython log is +01:00: forcing +08:00 moves its times 7 hours back
+    r = run("analyze", *logs, "--tz", "zenpython.log=+08:00", "--format", "json", "-q")
+    assert r.exit_code == 0
+    want = (
+        f"{logs[1]}: its queue times lie 7.0 h before {logs[0]}'s log times for the same 50 event(s): "
+        "a wrong --tz for one of them? coverage and firing times are off by as much"
+    )
+    assert f"warning: {want}\n" in r.stderr
+    assert want in json.loads(r.stdout)["warnings"]
+    assert "queue times lie" not in run("analyze", *logs, "-q", "--format", "jsonl").stderr
+
+
+def test_a_map_that_acts_on_no_migration_phase_is_warned_about(tmp_path: Path) -> None:
+    toml = tmp_path / "typo.toml"
+    toml.write_text('"compute.instance.live_migraton.post.dest.end" = "instance_update"\n')
+    r = run("analyze", str(SAMPLES / "collector.log"), "--handler-map", str(toml), "-q", "--format", "jsonl")
+    assert r.exit_code == 0
+    assert (
+        "warning: handler map typo.toml sends no live-migration event type to a host-writing handler"
+        in r.stderr
+    )
+    ok = run("analyze", str(SAMPLES / "collector.log"), "-q", "--format", "jsonl")
+    assert "sends no live-migration" not in ok.stderr
