@@ -56,7 +56,7 @@ def test_quiet_keeps_malformed_lines(log: Path) -> None:
     assert r.exit_code == 0
     assert "parsed" not in r.stderr and "malformed: truncated" in r.stderr
     header, row = r.stdout.splitlines()
-    assert header.startswith("logged_at,kind,path,line,status,event_type")
+    assert header.startswith("logged_at,local_time,utc_offset,kind,path,line,status,event_type")
     assert ",ndc27-3222," in row
 
 

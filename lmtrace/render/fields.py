@@ -50,9 +50,11 @@ __all__ = [
     "timeline_record",
 ]
 
-# the scalar event fields, in the order of csv columns and table columns
+# the scalar event fields, in the order of csv columns
 EVENT_COLUMNS = (
     "logged_at",
+    "local_time",
+    "utc_offset",
     "kind",
     "path",
     "line",
