@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import itertools
 import multiprocessing
 import os
 import re
@@ -32,7 +31,7 @@ from typing import BinaryIO, TypeAlias
 
 from .clock import check_file_specs, for_file
 from .events import LineCounts, LogKind, Malformed
-from .parse import make_scanner, sniff_kind
+from .parse import make_scanner, sniff_kind, sniffed_chunks
 from .parse.rows import Row, event_row
 from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once
 
@@ -321,17 +320,8 @@ def _scan_whole(
 ) -> ScannedFile:
     """One file in this process; its kind sniffed from its first chunk
     when not known (stdin: read once)."""
-    stream = open_input(path)
-    try:
-        chunks = iter_chunks(stream, path=path)
-        first = next(chunks, None)
-        if kind is None:
-            kind = sniff_kind(path, first)
-        whole = chunks if first is None else itertools.chain((first,), chunks)
-        part = _scan_chunks(whole, path, kind, full, on_bytes)
-    finally:
-        if path != STDIN:
-            stream.close()
+    with sniffed_chunks(path, kind) as (kind, chunks):
+        part = _scan_chunks(chunks, path, kind, full, on_bytes)
     return _assemble(path, kind, [part])
 
 

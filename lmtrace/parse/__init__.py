@@ -8,6 +8,7 @@ A line that no scanner claims is *skipped* (not ours): lines are never lost,
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from typing import Protocol
 
 from ..errors import InputError
 from ..events import Event, LineCounts, LogKind, Malformed
-from ..read import Chunk, iter_chunks, open_input
+from ..read import STDIN, Chunk, iter_chunks, open_input
 
-__all__ = ["ParsedFile", "Scanner", "make_scanner", "parse_chunks", "parse_file", "sniff", "sniff_kind"]
+__all__ = ["ParsedFile", "Scanner", "make_scanner", "parse_chunks", "parse_file", "sniff", "sniff_kind", "sniffed_chunks"]
 
 
 class Scanner(Protocol):
@@ -104,29 +105,38 @@ def parse_file(path: str, *, kind: LogKind | None = None, full: bool = True) -> 
     The kind is sniffed from the first MiB unless given; a file whose kind
     cannot be told is an `InputError` that suggests `--kind`.
     """
+    with sniffed_chunks(path, kind) as (kind, chunks):
+        scanner = make_scanner(kind, path, full=full)
+        events: list[Event] = []
+        malformed: list[Malformed] = []
+        total = 0
+        for chunk in chunks:
+            total += chunk.lines
+            for rec in scanner.feed(chunk):
+                (events if isinstance(rec, Event) else malformed).append(rec)  # type: ignore[arg-type]
+        for rec in scanner.finish():
+            (events if isinstance(rec, Event) else malformed).append(rec)  # type: ignore[arg-type]
+    counts = LineCounts(total=total, parsed=scanner.parsed_lines, malformed=scanner.malformed_lines)
+    return ParsedFile(
+        path=path, kind=kind, events=tuple(events), malformed=tuple(malformed), lines=counts
+    )
+
+
+@contextlib.contextmanager
+def sniffed_chunks(path: str, kind: LogKind | None) -> Iterator[tuple[LogKind, Iterator[Chunk]]]:
+    """Open one input (or `-`) and yield its kind (sniffed from its first
+    chunk unless given) and all its chunks, that first one included; the
+    input is read once, so this works for pipes too. Closes it after."""
     stream = open_input(path)
     try:
         chunks = iter_chunks(stream, path=path)
         first = next(chunks, None)
         if kind is None:
             kind = sniff_kind(path, first)
-        scanner = make_scanner(kind, path, full=full)
-        events: list[Event] = []
-        malformed: list[Malformed] = []
-        total = 0
-        for chunk in _chain(first, chunks):
-            total += chunk.lines
-            for rec in scanner.feed(chunk):
-                (events if isinstance(rec, Event) else malformed).append(rec)  # type: ignore[arg-type]
-        for rec in scanner.finish():
-            (events if isinstance(rec, Event) else malformed).append(rec)  # type: ignore[arg-type]
+        yield kind, _chain(first, chunks)
     finally:
-        if stream is not getattr(__import__("sys").stdin, "buffer", None):
+        if path != STDIN:
             stream.close()
-    counts = LineCounts(total=total, parsed=scanner.parsed_lines, malformed=scanner.malformed_lines)
-    return ParsedFile(
-        path=path, kind=kind, events=tuple(events), malformed=tuple(malformed), lines=counts
-    )
 
 
 def sniff_kind(path: str, first: Chunk | None) -> LogKind:
