@@ -40,6 +40,14 @@ class _Exit(click.ClickException):
         # click declares exit_code on the class; ours depends on the error
         setattr(self, "exit_code", status)  # noqa: B010
 
+    def show(self, file: Any = None) -> None:
+        if self.exit_code == ExitStatus.FINDING:
+            # a finding the user asked to fail on (--fail-on, --strict, no match)
+            # is the answer, not an error
+            click.echo(f"lmtrace: {self.format_message()}", err=True)
+        else:
+            super().show(file)
+
 
 def input_options(f: F) -> F:
     """Options shared by every command that reads logs."""

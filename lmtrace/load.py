@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 from ._gc import gc_paused
 from .clock import FileClock, check_file_specs, given_clock, infer_clock, tz_for
+from .errors import UsageError
 from .events import Event, LineCounts, LogKind, Malformed
 from .parallel import KindSpec, kind_for, scan_files
 from .parse.rows import LOCAL_TIME, Row, build_events, row_time
@@ -43,6 +44,8 @@ class InputSummary:
 class EventStream:
     inputs: tuple[InputSummary, ...]
     events: tuple[Event, ...]
+    #: inputs named more than once (read once)
+    repeated: tuple[str, ...] = ()
 
     @property
     def malformed(self) -> int:
@@ -50,7 +53,7 @@ class EventStream:
 
     @property
     def warnings(self) -> list[str]:
-        out = []
+        out = [f"{p}: given more than once: read once" for p in self.repeated]
         for i in self.inputs:
             if i.clock.warning:
                 out.append(f"{i.path}: {i.clock.warning}")
@@ -110,6 +113,7 @@ def _load(
     names: list[list[str]] = []
     for arg in paths:
         names.extend([p] if p == arg else [p, arg] for p in expand_paths([arg]))
+    names, repeated = _once_each(names)
     expanded = [n[0] for n in names]
     check_file_specs("--tz", given, names)
     also = {n[0]: n[1:] for n in names}
@@ -164,7 +168,28 @@ def _load(
         )
     events.sort(key=sort_key)
     emit("analyzing")
-    return EventStream(inputs=tuple(inputs), events=tuple(events))
+    return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(repeated))
+
+
+def _once_each(names: list[list[str]]) -> tuple[list[list[str]], list[str]]:
+    """Each file read once however often it is named (`collector.log*` and
+    `collector.log`): its events would otherwise join themselves. stdin can
+    be read only once: naming it twice is a usage error."""
+    seen: dict[str, list[str]] = {}
+    out: list[list[str]] = []
+    repeated: list[str] = []
+    for n in names:
+        key = n[0] if n[0] == STDIN else os.path.realpath(n[0])
+        if key in seen:
+            if n[0] == STDIN:
+                raise UsageError("- (stdin) can be read only once: give it once")
+            seen[key].extend(x for x in n if x not in seen[key])
+            if n[0] not in repeated:
+                repeated.append(n[0])
+            continue
+        seen[key] = n
+        out.append(n)
+    return out, repeated
 
 
 def _clock_for(rows: Sequence[Row], forced: tzinfo | None) -> FileClock:

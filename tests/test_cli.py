@@ -48,7 +48,7 @@ def test_strict_exits_1_after_printing_everything(log: Path) -> None:
     r = run("events", str(log), "--strict")
     assert r.exit_code == 1
     assert r.stdout.count("\n") == 1
-    assert "Error: 1 malformed line(s) (--strict)" in r.stderr
+    assert "lmtrace: 1 malformed line(s) (--strict)" in r.stderr
 
 
 def test_quiet_keeps_malformed_lines(log: Path) -> None:

@@ -270,3 +270,15 @@ def test_a_map_that_acts_on_no_migration_phase_is_warned_about(tmp_path: Path) -
     )
     ok = run("analyze", str(SAMPLES / "collector.log"), "-q", "--format", "jsonl")
     assert "sends no live-migration" not in ok.stderr
+
+
+def test_a_file_named_twice_is_read_once_and_stdin_only_once() -> None:
+    log = str(SAMPLES / "collector.log")
+    once = run("events", log, "--format", "csv", "-q")
+    twice = run("events", log, str(SAMPLES / "collector.l*"), "--format", "csv", "-q")
+    assert twice.exit_code == 0
+    assert twice.stdout == once.stdout  # not every event twice
+    assert f"warning: {log}: given more than once: read once\n" in twice.stderr
+    r = CliRunner().invoke(cli, ["events", "-", "-"], input="x\n")
+    assert r.exit_code == 2
+    assert "Error: - (stdin) can be read only once: give it once" in r.stderr

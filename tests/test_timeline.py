@@ -446,7 +446,7 @@ def test_cli_no_match_exits_1_with_a_message(two_controllers: tuple[Path, Path])
     assert r.exit_code == 1
     assert r.stdout == ""
     assert r.stderr == (
-        "Error: no migration matches --request req-nope: the logs hold 1 live migration; "
+        "lmtrace: no migration matches --request req-nope: the logs hold 1 live migration; "
         "`lmtrace analyze` with the same files lists them\n"
     )
 
