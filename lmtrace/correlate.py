@@ -268,10 +268,6 @@ class Group:
     def end(self) -> datetime:
         return max(self.times)
 
-    @property
-    def completed(self) -> bool:
-        return any(o.phase is not None and o.phase.is_final for o in self.occurrences)
-
     def open_at(self, t: datetime) -> bool:
         """Started by `t` and no final phase yet at `t`: still running."""
         return self.start <= t and not any(
@@ -388,12 +384,6 @@ class Coverage:
         """Inside a stretch, at least one minute before its end."""
         i = bisect.bisect_right([s.start for s in self.stretches], t) - 1
         return i >= 0 and t <= self.stretches[i].end - COVERAGE_MARGIN
-
-    def gap_at(self, t: datetime) -> Stretch | None:
-        for g in self.gaps:
-            if g.start <= t <= g.end:
-                return g
-        return None
 
 
 def coverage_of(times: Iterable[datetime]) -> Coverage:

@@ -116,10 +116,6 @@ class PhaseInfo:
         set_(self, "separate_call", self.step in (Step.ABORT, Step.FORCE_COMPLETE))
 
     @property
-    def is_rollback(self) -> bool:
-        return self.step in (Step.ROLLBACK, Step.ROLLBACK_DEST)
-
-    @property
     def is_abort(self) -> bool:
         return self.step is Step.ABORT
 

@@ -103,10 +103,6 @@ class Hop:
     rcvtime: datetime | None = None  # zenpython's own receive time (UTC)
     since: datetime | None = None  # the previous hop's time (UTC), where `delay` starts
 
-    @property
-    def location(self) -> str | None:
-        return f"{self.path}:{self.line}" if self.path is not None else None
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TimelineEntry:
