@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
+from sys import intern
 from typing import Any
 
 from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType, TraitValue
@@ -355,6 +356,7 @@ def _model_traits(seg: str, n: int) -> tuple[Trait, ...]:
     out = []
     for body in seg[len("<Trait: ") : -1].split(_TRAIT_SEP):
         name, _, rest = body.partition(" ")
+        name = intern(name)  # a few dozen names, millions of traits
         dtype_text, _, value = rest.partition(" ")
         try:
             dtype = TraitType(int(dtype_text))

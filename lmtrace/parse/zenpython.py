@@ -73,6 +73,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from sys import intern
 from typing import Any
 
 from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType, TraitValue
@@ -564,7 +565,7 @@ def _traits(d: dict[Any, Any]) -> tuple[Trait, ...]:
     for key, value in d.items():
         if isinstance(key, str) and key.startswith("trait_"):
             dtype, v = _typed(value)
-            traits.append(Trait(key[6:], dtype, v))
+            traits.append(Trait(intern(key[6:]), dtype, v))  # a few dozen names, millions of traits
     return tuple(traits)
 
 
