@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import lmtrace.cli as cli_module
@@ -282,3 +284,42 @@ def test_a_file_named_twice_is_read_once_and_stdin_only_once() -> None:
     r = CliRunner().invoke(cli, ["events", "-", "-"], input="x\n")
     assert r.exit_code == 2
     assert "Error: - (stdin) can be read only once: give it once" in r.stderr
+
+
+# fragments of real lines of both logs, glued at random: what a truncated,
+# interleaved or corrupted log can look like
+_FRAGMENTS = [
+    COLLECTOR_LINE.format(name="a"),
+    ZENPYTHON_LINE.format(name="b"),
+    "2017-01-23 14:22:02.771 25667 INFO ceilometer_zenoss.dispatcher.zenoss [-] record_events called (events=[",
+    "<Event: e9, compute.instance.live_migration._post.end, 2017-01-23 06:22:02.776665, ",
+    "<Trait: host_name 1 ndc27-3205>",
+    "2017-01-23 17:21:04,289 DEBUG zen.zenpython: Queued event (total of 1) {",
+    "'eventClassKey': u'openstack|compute.instance.live_migration.post.dest.end', ",
+    "'rcvtime': 1485163264.289413, 'eventKey': u'e9'",
+    "2017-01-23 17:21:05,000 DEBUG zen.zenpython: Discarded event - queue overflow: {",
+    "}",
+    "])",
+    "\n",
+    "    ",
+    "\x00\xff",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=20), max_size=12),
+    st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=20), max_size=12),
+    st.sampled_from(["analyze", "events"]),
+)
+def test_no_traceback_on_any_log(tmp_path: Path, a: list[str], b: list[str], command: str) -> None:
+    ca, zb = tmp_path / "c.log", tmp_path / "z.log"
+    ca.write_bytes("".join(a).encode("utf-8", "surrogateescape"))
+    zb.write_bytes("".join(b).encode("utf-8", "surrogateescape"))
+    for fmt in ("json", "text"):
+        r = run(command, str(ca), str(zb), "--format", fmt, "-q")
+        assert r.exit_code in (0, 2), r.output
+        assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+        assert "Traceback" not in r.stderr
+        if r.exit_code == 2:  # an input error names the file and what to do
+            assert r.stderr.startswith("Error: ") and "--kind" in r.stderr
