@@ -15,9 +15,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 import lmtrace.cli as cli_module
 from lmtrace.cli import cli
