@@ -235,3 +235,23 @@ def test_lean_and_full_paths_agree_on_every_hot_field(traits: list[tuple[str, in
     if any(isinstance(r, Malformed) for r in full):
         return  # an unreadable trait list: full mode reports it, the lean one may not look
     assert [[getattr(e, f) for f in hot] for e in lean] == [[getattr(e, f) for f in hot] for e in full]
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        # the collector (Ceilometer up to Pike), no request context
+        "2017-01-23 14:22:02.593 25667 INFO ceilometer_zenoss.dispatcher.zenoss [-] ",
+        # the notification agent (Queens on) logs the same dispatcher line, with an oslo context
+        "2018-05-02 10:15:01.123 4242 INFO ceilometer_zenoss.dispatcher.zenoss "
+        "[req-4b0e3f36-1f7a-4b55-9d0f-0b3c2c1c0a11 - - - - -] ",
+        # another logger name and level, as a packaged publisher may log it
+        "2018-05-02 10:15:01.123 4242 DEBUG ceilometer.publisher.zenoss [-] ",
+    ],
+)
+def test_collector_and_notification_agent_prefixes(prefix: str) -> None:
+    out, s = scan(prefix + "record_events called (events=[" + ev() + "])\n")
+    (e,) = out
+    assert (e.event_id, e.host_name, e.request_id) == ("e1", "ndc27-3222", "req-1")
+    assert e.local_time is not None and e.local_time.strftime("%H:%M:%S.%f")[:12] == prefix[11:23]
+    assert s.parsed_lines == 1
