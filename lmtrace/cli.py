@@ -21,11 +21,11 @@ from . import __version__
 from .clock import ALL_FILES, parse_tz
 from .errors import ExitStatus, LmtraceError, UsageError
 from .events import LogKind
-from .handlers import BUILTIN_MAPS, DEFAULT_MAP
+from .handlers import BUILTIN_MAPS, DEFAULT_MAP, HandlerMap
 from .load import InputSummary, load_events
 from .progress import OnProgress
 from .render import FORMATS, choose
-from .report import Verdict
+from .report import Report, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -370,7 +370,6 @@ def analyze(
         lmtrace analyze collector.log --format json --fail-on stale,lost
     """
     from .analyze import Filters, resolve_handler_map
-    from .analyze import analyze as run_analysis
 
     if with_timeline and fmt in ("jsonl", "csv"):
         raise click.UsageError(
@@ -385,19 +384,9 @@ def analyze(
         device=device,
     )
     hmap = resolve_handler_map(zenpack, handler_map_path)
-    with progress_display(quiet=quiet) as on_progress:
-        report = run_analysis(
-            files,
-            handler_map=hmap,
-            kind=parse_kind_specs(kind_specs),
-            tz=parse_tz_specs(tz_specs),
-            filters=filters,
-            since=since,
-            until=until,
-            jobs=jobs or None,
-            on_progress=on_progress,
-        )
-    report_inputs(report.inputs, report.warnings, quiet=quiet)
+    report = _analysis(
+        files, hmap, kind_specs, tz_specs, jobs, quiet, filters=filters, since=since, until=until
+    )
     from .render.report import write_report
 
     if with_timeline:
@@ -474,7 +463,6 @@ def timeline(
         lmtrace timeline collector.log zenpython.log --request req-d4c27d06-6329-4ce0-adb5-370b8ca83a22
         lmtrace timeline 'collector.log*' zenpython.log --instance pdcmtest --format markdown
     """
-    from .analyze import analyze as run_analysis
     from .analyze import resolve_handler_map
     from .render.timeline import write_timeline
     from .timeline import timeline_for
@@ -482,16 +470,7 @@ def timeline(
     if request is None and instance is None:
         raise click.UsageError("give --request REQ or --instance ID|NAME (or both)")
     hmap = resolve_handler_map(zenpack, handler_map_path)
-    with progress_display(quiet=quiet) as on_progress:
-        report = run_analysis(
-            files,
-            handler_map=hmap,
-            kind=parse_kind_specs(kind_specs),
-            tz=parse_tz_specs(tz_specs),
-            jobs=jobs or None,
-            on_progress=on_progress,
-        )
-    report_inputs(report.inputs, report.warnings, quiet=quiet)
+    report = _analysis(files, hmap, kind_specs, tz_specs, jobs, quiet)
     found = timeline_for(report, request=request, instance=instance)
     if not found:
         asked = " and ".join(
@@ -510,6 +489,34 @@ def timeline(
             f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)",
             int(ExitStatus.FINDING),
         )
+
+
+def _analysis(
+    files: tuple[str, ...],
+    hmap: HandlerMap,
+    kind_specs: tuple[str, ...],
+    tz_specs: tuple[str, ...],
+    jobs: int,
+    quiet: bool,
+    **options: Any,
+) -> Report:
+    """The analysis `analyze` and `timeline` share: the input options as the
+    library takes them, a progress bar while it runs, then the per-file
+    counts and warnings on stderr. `options`: filters, since, until."""
+    from .analyze import analyze as run_analysis
+
+    with progress_display(quiet=quiet) as on_progress:
+        report = run_analysis(
+            files,
+            handler_map=hmap,
+            kind=parse_kind_specs(kind_specs),
+            tz=parse_tz_specs(tz_specs),
+            jobs=jobs or None,
+            on_progress=on_progress,
+            **options,
+        )
+    report_inputs(report.inputs, report.warnings, quiet=quiet)
+    return report
 
 
 def main() -> None:

@@ -262,7 +262,7 @@ def cut_off(logs: dict[str, Path]) -> tuple[str, int, int]:
     return str(path), at + 40, at + len(bad)  # 40: past the open record's first line
 
 
-def test_a_dict_cut_off_by_the_next_log_line_at_a_range_end(
+def test_a_dict_cut_off_by_the_next_log_line_at_a_range_end_reads_as_serial(
     cut_off: tuple[str, int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, size, after = cut_off
@@ -276,17 +276,7 @@ def test_a_dict_cut_off_by_the_next_log_line_at_a_range_end(
     assert len(a.malformed) == 1 and a.malformed[0].source.span == 3
     assert [_where(m) for m in b.malformed] == [_where(m) for m in a.malformed]
     assert b.lines == a.lines and b.rows == a.rows
-
-
-def test_a_dict_cut_off_by_the_next_log_line_has_the_serial_reason(
-    cut_off: tuple[str, int, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path, size, _ = cut_off
-    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(parallel, "RANGE_MIN", size)
-    monkeypatch.setattr(parallel, "RANGE_MAX", size)
-    (a,) = parallel.scan_files([path], jobs=1)
-    (b,) = parallel.scan_files([path], jobs=2)
+    # the range's end is not the input's end: the serial reason, not "end of the input"
     assert [m.reason for m in b.malformed] == [m.reason for m in a.malformed]
 
 
