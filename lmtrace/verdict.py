@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from .correlate import Coverage, Group, Occurrence
 from .events import Event, Status
-from .handlers import POST_DEST_END, HandlerMap
+from .handlers import HandlerMap
+from .handlers.builtin import POST_DEST_END
 from .humantime import clock, cut, duration, elapsed
 from .phases import Side, Step, classify
 from .report import (

@@ -511,7 +511,7 @@ _PIECES = st.sampled_from(
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(st.lists(_PIECES, max_size=40).map("".join), st.text(max_size=200)))
 def test_reader_never_crashes(text: str) -> None:
-    from lmtrace.handlers import _load_events_py
+    from lmtrace.handlers.eventspy import load_events_py as _load_events_py
 
     try:
         hmap = _load_events_py("events.py", text.encode("utf-8", "surrogatepass"))

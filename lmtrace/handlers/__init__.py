@@ -1,0 +1,95 @@
+"""Handler maps: which of the ZenPack's event handlers runs for an event type.
+
+The OpenStack Infrastructure ZenPack's events.py (the ZenPack's file, not
+`lmtrace.events`) maps OpenStack event types to handlers that update the
+Zenoss model. Every released 2.x ZenPack has::
+
+    'openstack|compute.instance.live_migration.post.dest.end':  (instance_id, None),
+    'openstack|compute.instance.live_migration._post.start':  (instance_id, None),
+    'openstack|compute.instance.live_migration._post.end': (instance_id, instance_update),
+
+`instance_update` calls `_apply_instance_traits`, which calls
+`set_host_name` with the event's host_name trait, and host_name is the host
+that *sent* the notification: `_post.end` comes from the source, so the
+model gets the source host back. A `HandlerMap` holds such a map as
+bare event type -> handler name (None: mapped to no handler) plus what is
+known about which handlers write the host.
+
+Maps come from three places: `builtin_map(name)` (`osi-2.x`, the default,
+`osi-2.x-pr401`, `osi-3.x`), a ZenPack events.py in any historical shape, or
+a TOML file::
+
+    # event type = handler name; "" means mapped to no handler
+    "compute.instance.live_migration.post.dest.end" = "instance_update"
+    "compute.instance.live_migration._post.end" = ""
+
+An events.py is Python 2 (`except Exception, e:`), so it is read statically:
+`tokenize` (which works at token level and tolerates Python 2) finds the
+top-level `MAPPERS = {` (the name in every version of the ZenPack) or,
+failing that, the one top-level dict that looks like an event mapping, and a
+small parser reads just that literal. The file is never imported or run.
+Grammar of the literal::
+
+    dict    := "{" (entry ("," entry)* ","?)? "}"
+    entry   := key ":" value
+    key     := STRING+                              adjacent literals concatenate
+    value   := handler | "(" handler "," handler ","? ")"      (id_func, handler)
+    handler := "None" | NAME ("." NAME)*
+
+Which handlers write the host is read from the same file: a top-level
+function writes it when its body names `set_host_name`, or uses a top-level
+function or variable that does (`_apply_instance_traits` names it in its
+trait map; in 2014 `_apply_traits` read it from `TRAITMAPS`). That errs
+towards "writes", as a shared trait table makes every user of it a writer.
+A handler the file imports keeps what the built-in maps know of it; any
+other unknown handler is assumed to write the host (`HandlerMap.is_assumed`).
+
+The package, one module per thing: `handlermap` (the `HandlerMap` type),
+`builtin` (the built-in maps), `tomlmap` (the TOML reader), `eventspy` and
+`dictliteral` (the static events.py reader), `recommend` (the fix).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import HandlerMapError
+from .builtin import BUILTIN_MAPS, DEFAULT_MAP, builtin_map
+from .eventspy import load_events_py
+from .handlermap import HandlerMap, MapShape
+from .recommend import recommended_change
+from .tomlmap import load_toml
+
+__all__ = [
+    "BUILTIN_MAPS",
+    "DEFAULT_MAP",
+    "HandlerMap",
+    "MapShape",
+    "builtin_map",
+    "load_handler_map",
+    "recommended_change",
+]
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+def load_handler_map(path: str) -> HandlerMap:
+    """Read a handler map from a ZenPack events.py (any shape) or a `.toml` file.
+
+    The map replaces the built-in one; it is not merged with it. Raises
+    `HandlerMapError` ("path:line: what was wrong; what to do") when the file
+    cannot be read or holds no usable map.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise HandlerMapError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise HandlerMapError(f"{path}: is a directory, not a handler map") from None
+    except OSError as e:
+        raise HandlerMapError(f"{path}: cannot read: {e.strerror or e}") from None
+    if path.lower().endswith(".toml"):
+        return load_toml(path, data)
+    return load_events_py(path, data)
