@@ -29,7 +29,7 @@ from lmtrace._gc import gc_paused
 from lmtrace.analyze import analyze_stream
 from lmtrace.load import load_events
 from lmtrace.parallel import scan_files
-from lmtrace.render.report import write_report
+from lmtrace.render import write_report
 
 
 def main(argv: list[str] | None = None) -> int:

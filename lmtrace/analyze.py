@@ -18,12 +18,7 @@ from ._gc import gc_paused
 from .correlate import Coverage, Occurrence, coverage_of, group_migrations, join_sightings
 from .errors import UsageError
 from .events import LogKind, Status
-from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
-from .load import EventStream, load_events
-from .parallel import KindSpec
-from .phases import classify
-from .progress import OnProgress
-from .report import (
+from .findings import (
     AppliedFilters,
     Firing,
     HandlerMapInfo,
@@ -33,6 +28,11 @@ from .report import (
     Summary,
     Verdict,
 )
+from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
+from .load import EventStream, load_events
+from .parallel import KindSpec
+from .phases import classify
+from .progress import OnProgress
 from .verdict import judge
 
 __all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]

@@ -21,11 +21,11 @@ from . import __version__
 from .clock import ALL_FILES, parse_tz
 from .errors import ExitStatus, LmtraceError, UsageError
 from .events import LogKind
+from .findings import Report, Verdict
 from .handlers import BUILTIN_MAPS, DEFAULT_MAP, HandlerMap
 from .load import InputSummary, load_events
 from .progress import OnProgress
 from .render import FORMATS, choose
-from .report import Report, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -387,11 +387,11 @@ def analyze(
     report = _analysis(
         files, hmap, kind_specs, tz_specs, jobs, quiet, filters=filters, since=since, until=until
     )
-    from .render.report import write_report
+    from .render import write_report
 
     if with_timeline:
-        from .render.timeline import write_report_with_timelines
-        from .timeline import timelines_not_ok
+        from .hops import timelines_not_ok
+        from .render import write_report_with_timelines
 
         write_report_with_timelines(
             report,
@@ -464,8 +464,8 @@ def timeline(
         lmtrace timeline 'collector.log*' zenpython.log --instance pdcmtest --format markdown
     """
     from .analyze import resolve_handler_map
-    from .render.timeline import write_timeline
-    from .timeline import timeline_for
+    from .hops import timeline_for
+    from .render import write_timeline
 
     if request is None and instance is None:
         raise click.UsageError("give --request REQ or --instance ID|NAME (or both)")

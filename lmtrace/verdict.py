@@ -16,11 +16,7 @@ from datetime import datetime, timedelta
 
 from .correlate import Coverage, Group, Occurrence
 from .events import Event, Status
-from .handlers import HandlerMap
-from .handlers.builtin import POST_DEST_END
-from .humantime import clock, cut, duration, elapsed
-from .phases import Side, Step, classify
-from .report import (
+from .findings import (
     ContextReport,
     CorrectedBy,
     Firing,
@@ -31,6 +27,10 @@ from .report import (
     Sighting,
     Verdict,
 )
+from .handlers import HandlerMap
+from .handlers.builtin import POST_DEST_END
+from .humantime import clock, cut, duration, elapsed
+from .phases import Side, Step, classify
 
 __all__ = ["RULES", "judge", "reached_of"]
 

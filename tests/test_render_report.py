@@ -22,12 +22,13 @@ from rich.console import Console
 
 from lmtrace.analyze import Filters, analyze, analyze_stream
 from lmtrace.cli import cli
+from lmtrace.findings import Report, Verdict
 from lmtrace.handlers import builtin_map
 from lmtrace.humantime import clock, duration, elapsed
+from lmtrace.render import write_report
+from lmtrace.render.common import WIDTH, FileLabels
 from lmtrace.render.fields import MIGRATION_COLUMNS
-from lmtrace.render.report import WIDTH, FileLabels, write_report
 from lmtrace.render.terminal import print_report
-from lmtrace.report import Report, Verdict
 
 from . import builders
 from .conftest import BLOG_COLLECTOR, SAMPLES
@@ -849,7 +850,7 @@ def _unbroken(out: str, width: int, values: set[str]) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_rich_report_fits_every_width(width: int) -> None:
-    from lmtrace.render.report import phase_rows
+    from lmtrace.render.common import phase_rows
 
     report = analyze([str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")])
     out = _rich_at(width, lambda c: print_report(report, c))

@@ -12,8 +12,8 @@ import pytest
 
 from lmtrace.analyze import Filters, analyze, analyze_stream
 from lmtrace.errors import UsageError
+from lmtrace.findings import MigrationReport, Outcome, Reached, Report, Verdict
 from lmtrace.handlers import builtin_map, load_handler_map
-from lmtrace.report import MigrationReport, Outcome, Reached, Report, Verdict
 from lmtrace.verdict import RULES
 
 from .builders import DST, LM, SRC, T0, Log, completed, stream

@@ -11,9 +11,7 @@ from typing import Any
 
 from ..correlate import Coverage, Stretch
 from ..events import Event, LineCounts, LogKind, TraitValue
-from ..load import InputSummary
-from ..phases import classify
-from ..report import (
+from ..findings import (
     AppliedFilters,
     CorrectedBy,
     Firing,
@@ -25,7 +23,9 @@ from ..report import (
     Summary,
     Verdict,
 )
-from ..timeline import Hop, Timeline, TimelineEntry
+from ..hops import Hop, Timeline, TimelineEntry
+from ..load import InputSummary
+from ..phases import classify
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -340,7 +340,7 @@ def _seconds(d: timedelta | None) -> float | None:
 
 
 def hop_record(h: Hop) -> dict[str, Any]:
-    """A `lmtrace.timeline.Hop`: times UTC ISO 8601 (`local_time` as logged,
+    """A `lmtrace.hops.Hop`: times UTC ISO 8601 (`local_time` as logged,
     no zone), `delay_seconds` from the previous hop that happened."""
     return {
         "hop": h.name.value,
@@ -378,7 +378,7 @@ def timeline_entry_record(e: TimelineEntry) -> dict[str, Any]:
 
 
 def timeline_record(t: Timeline) -> dict[str, Any]:
-    """A `lmtrace.timeline.Timeline`, entries in UTC order."""
+    """A `lmtrace.hops.Timeline`, entries in UTC order."""
     return {
         "title": t.title,
         "request_id": t.request_id,

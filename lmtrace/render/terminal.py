@@ -13,11 +13,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..findings import MigrationReport, Report
 from ..load import EventStream
 from ..progress import OnProgress, Progress
-from ..report import MigrationReport, Report
-from .fields import iso
-from .report import (
+from .common import (
     FIRING_HEAD,
     NO_CHANGE,
     PHASE_HEAD,
@@ -34,10 +33,18 @@ from .report import (
     title,
     verdict_counts,
 )
+from .fields import iso
+from .hoprows import (
+    HEAD as TIMELINE_HEAD,
+)
+from .hoprows import (
+    Row,
+    rows_of,
+    summary_of,
+)
 
 if TYPE_CHECKING:
-    from ..timeline import Timeline
-    from .timeline import Row as TimelineRow
+    from ..hops import Timeline
 
 __all__ = ["VERDICT_STYLE", "console_for", "print_events", "print_report", "print_timelines"]
 
@@ -329,9 +336,7 @@ def _tables(m: MigrationReport, files: FileLabels, width: int) -> list[Renderabl
 
 def print_timelines(timelines: Sequence[Timeline], out: TextIO | Console, *, heading: str | None = None) -> None:
     """`lmtrace timeline` on a terminal: a summary and a hop table per
-    migration (rows as lmtrace.render.timeline.rows_of builds them)."""
-    from .timeline import HEAD as TIMELINE_HEAD
-    from .timeline import rows_of, summary_of
+    migration (rows as lmtrace.render.hoprows.rows_of builds them)."""
 
     console = out if isinstance(out, Console) else console_for(out)
     if heading:
@@ -379,7 +384,7 @@ def print_timelines(timelines: Sequence[Timeline], out: TextIO | Console, *, hea
         )
 
 
-def _last_hop(r: TimelineRow) -> bool:
+def _last_hop(r: Row) -> bool:
     return r.hop is r.entry.hops[-1]
 
 

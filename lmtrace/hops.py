@@ -43,9 +43,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .events import LogKind, Status
+from .findings import (
+    ContextReport,
+    MigrationReport,
+    PhaseReport,
+    Reached,
+    Report,
+    Sighting,
+    Verdict,
+)
 from .humantime import clock
 from .load import InputSummary
-from .report import ContextReport, MigrationReport, PhaseReport, Reached, Report, Sighting, Verdict
 
 __all__ = [
     "SKEW_TOLERANCE",

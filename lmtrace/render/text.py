@@ -1,0 +1,278 @@
+"""Plain text: the analyze report and the timelines, stable, for a terminal log or an incident review."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..findings import (
+    MigrationReport,
+    Report,
+)
+from ..hops import Timeline
+from .common import (
+    FIRING_HEAD,
+    NO_CHANGE,
+    PHASE_HEAD,
+    WIDTH,
+    ZEN_COLUMN,
+    FileLabels,
+    change_where,
+    coverage_lines,
+    crosses_midnight,
+    details,
+    firing_rows,
+    headline,
+    input_line,
+    none_matched,
+    notices,
+    phase_cells,
+    route,
+    title,
+    verdict_counts,
+)
+from .hoprows import (
+    HEAD,
+    Row,
+    labels_of,
+    rows_of,
+    summary_of,
+)
+
+__all__ = ["TEXT_HEAD", "text_phase_table", "write_report_text", "write_timeline_text"]
+
+_SIDE = PHASE_HEAD.index("side")
+#: the side as the text table writes it, to stay within WIDTH
+_TEXT_SIDE = {"destination": "dest", "source": "source"}
+
+
+def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> list[str]:
+    """The phase table of the text report, kept within WIDTH where the
+    values allow: the side reads `dest`/`source`, and the line where
+    zenpython dropped a phase goes on a line of its own below the phase's
+    row, under the zenpython column."""
+    dated = crosses_midnight(m)
+    rows: list[tuple[str, ...]] = []
+    below: list[tuple[int, str] | None] = []
+    for p in m.phases:
+        cells, dropped = phase_cells(p, files, dated)
+        side = _TEXT_SIDE.get(cells[_SIDE], cells[_SIDE])
+        rows.append((*cells[:_SIDE], side, *cells[_SIDE + 1 :]))
+        below.append(None if dropped is None else (ZEN_COLUMN, dropped))
+    return _table(PHASE_HEAD, rows, indent, below=below)
+
+
+def _wrap(label: str, text: str, indent: int = 2, pad: int = 19) -> list[str]:
+    head = " " * indent + f"{label + ':':<{pad}}"
+    return textwrap.wrap(
+        text,
+        width=WIDTH,
+        initial_indent=head,
+        subsequent_indent=" " * len(head),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [head.rstrip()]
+
+
+def _table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    indent: int,
+    *,
+    below: Sequence[tuple[int, str] | None] = (),
+) -> list[str]:
+    """Columns padded to their widest cell. `below[n]`, when given, is a
+    (column, text) line printed under row n, starting at that column."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(head)]
+
+    def fmt(r: Sequence[str]) -> str:
+        return (" " * indent + "  ".join(c.ljust(w) for c, w in zip(r, widths))).rstrip()
+
+    out = [fmt(head)]
+    for n, r in enumerate(rows):
+        out.append(fmt(r))
+        extra = below[n] if n < len(below) else None
+        if extra is not None:
+            col, text = extra
+            out.append(" " * (indent + sum(widths[:col]) + 2 * col) + text)
+    return out
+
+
+def write_report_text(report: Report, out: TextIO) -> None:
+    files = FileLabels(i.path for i in report.inputs)
+    lines: list[str] = []
+    add = lines.append
+    add(f"lmtrace analyze: {headline(report)}")
+    add("")
+    add("INPUTS")
+    for i in report.inputs:
+        num = files.number[i.path]
+        add(f"  #{num} {i.path}")
+        add(f"     {input_line(i)}")
+        for c in coverage_lines(i, report.coverage.get(i.path)):
+            add(f"     {c}")
+    if not report.inputs:
+        add("  none")
+    h = report.handler_map
+    add("")
+    add("HANDLER MAP")
+    add(f"  {h.name} (source: {h.source}; shape: {h.shape})")
+    add("")
+    add("SUMMARY")
+    add(f"  migrations: {report.summary.migrations}")
+    add("  verdicts:   " + "  ".join(f"{v} {c}" for v, c in verdict_counts(report)))
+    add(f"  lost phases that no handler listens to: {report.summary.lost_unmapped}")
+    add(f"  zenpython coverage gaps: {report.summary.coverage_gaps}")
+    for note in report.summary.notes:
+        lines.extend(_wrap("note", note, pad=6))
+    if not report.migrations:
+        add("")
+        add(none_matched(report))
+    for m in report.migrations:
+        add("")
+        add(f"MIGRATION {title(m)}")
+        add(f"  {route(m)}  {m.outcome.value}  VERDICT: {m.verdict.value.upper()}")
+        for notice in notices(m):
+            add(f"  ! {notice}")
+        for label, text in details(m, files):
+            lines.extend(_wrap(label, text))
+        add("  phases:")
+        lines.extend(text_phase_table(m, files))
+        rows = firing_rows(m)
+        if rows:
+            add("  handler firings, in the order Zenoss applies them:")
+            lines.extend(_table(FIRING_HEAD, rows, 4))
+        else:
+            add("  handler firings: none")
+    add("")
+    add("RECOMMENDED MAPPING CHANGE")
+    change = report.summary.recommended_change
+    if change:
+        lines.extend(
+            textwrap.wrap(
+                change_where(report), width=WIDTH, initial_indent="  ", subsequent_indent="  "
+            )
+        )
+        add("")
+        lines.extend(change.rstrip("\n").split("\n"))
+    else:
+        add(f"  {NO_CHANGE}")
+    add("")
+    add("WARNINGS")
+    for w in report.warnings:
+        lines.extend(
+            textwrap.wrap(
+                w,
+                width=WIDTH,
+                initial_indent="  - ",
+                subsequent_indent="    ",
+                break_long_words=False,
+            )
+        )
+    if not report.warnings:
+        add("  none")
+    out.write("\n".join(lines) + "\n")
+
+
+#: the text table's columns: HEAD without the note (see write_timeline_text)
+TEXT_HEAD = HEAD[:-1]
+
+
+_LOCAL = HEAD.index("local time (as logged)")
+
+
+def write_timeline_text(t: Timeline, out: TextIO) -> None:
+    files = labels_of(t)
+    title = f"Timeline: {t.title}"
+    out.write(f"{title}\n{'-' * len(title)}\n")
+    summary = summary_of(t, files)
+    width = max(len(k) for k, _ in summary)
+    out.writelines(
+        textwrap.fill(
+            v,
+            WIDTH,
+            initial_indent=f"  {k.ljust(width)}  ",
+            subsequent_indent=" " * (width + 4),
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        + "\n"
+        for k, v in summary
+    )
+    out.write("\n")
+    rows = rows_of(t, files)
+    head: Sequence[str] = TEXT_HEAD
+    widths = [max([len(h)] + [len(r.cells[i]) for r in rows]) for i, h in enumerate(head)]
+    if sum(widths) + 2 * (len(widths) - 1) > WIDTH:
+        # too wide (long phase, host or file names): the host goes under the
+        # phase, on the entry's second line, in one `phase / host` column
+        head, rows = _STACKED_HEAD, _stacked(rows)
+        widths = [max([len(h)] + [len(r.cells[i]) for r in rows]) for i, h in enumerate(head)]
+    cols = len(head)
+    local_at = head.index("local time (as logged)")
+    # a hop's note starts at the local-time column: on the hop's own line when
+    # the rest of it is empty (generated, missing and handler hops), else on
+    # the line below; wrapped at WIDTH, so rows stay within it
+    note_at = sum(widths[:local_at]) + 2 * local_at
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n"
+
+    out.write(line(head))
+    for n, r in enumerate(rows):
+        if r.first and n:
+            out.write("\n")
+        row = line(r.cells[:cols])
+        note = r.cells[cols]
+        if not note:
+            out.write(row)
+            continue
+        wrapped = textwrap.wrap(
+            note,
+            WIDTH,
+            initial_indent=" " * note_at,
+            subsequent_indent=" " * note_at,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        if any(r.cells[local_at:cols]):
+            out.write(row)
+        else:
+            wrapped[0] = row.rstrip("\n").ljust(note_at) + wrapped[0][note_at:]
+        out.writelines(x + "\n" for x in wrapped)
+
+
+_STACKED_HEAD = ("phase / host", *TEXT_HEAD[2:])
+
+
+def _stacked(rows: Sequence[Row]) -> list[Row]:
+    """Rows for _STACKED_HEAD: the phase on an entry's first row, its host on
+    the second (a row of its own when the entry has one hop); the note stays
+    the last cell. Cells beyond the table are padded empty."""
+    out: list[Row] = []
+    pending: str | None = None  # a host still to print, under its phase
+    for n, r in enumerate(rows):
+        phase, host, *rest = r.cells
+        if r.first:
+            if pending is not None:
+                out.append(_host_row(rows[n - 1], pending))
+            cell, pending = phase, host
+        elif pending is not None:
+            cell, pending = pending, None
+        else:
+            cell = ""
+        out.append(_row(r, (cell, *rest)))
+    if pending is not None:
+        out.append(_host_row(rows[-1], pending))
+    return out
+
+
+def _row(r: Row, cells: Sequence[str]) -> Row:
+    # the stacked table has one column less: the last cell is left empty
+    a, b, c, d, e, f, g = cells
+    return Row(cells=(a, b, c, d, e, f, g, ""), entry=r.entry, hop=r.hop, first=r.first)
+
+
+def _host_row(r: Row, host: str) -> Row:
+    return Row(cells=(host, "", "", "", "", "", "", ""), entry=r.entry, hop=r.hop, first=False)
