@@ -54,6 +54,7 @@ from .findings import (
 )
 from .humantime import clock
 from .load import InputSummary
+from .phases import short_type
 
 __all__ = [
     "SKEW_TOLERANCE",
@@ -249,11 +250,6 @@ def _input_clock(i: InputSummary) -> InputClock:
     )
 
 
-def _short(event_type: str) -> str:
-    for prefix in ("compute.instance.live_migration.", "compute.instance.live.migration.", "compute.instance."):
-        if event_type.startswith(prefix):
-            return event_type[len(prefix) :]
-    return event_type
 
 
 def _order_key(e: TimelineEntry) -> tuple[datetime, datetime, str, int]:
@@ -335,7 +331,7 @@ def _context_entry(c: ContextReport, zen_given: bool) -> TimelineEntry:
     hops, skew = _hops(s, zen_given)
     return TimelineEntry(
         event_type=c.event_type,
-        phase=_short(c.event_type),
+        phase=short_type(c.event_type),
         event_id=c.event_id,
         time=c.time,
         host_name=c.host_name,

@@ -1,23 +1,43 @@
-"""The one table of live-migration phases: which step, which side, which family.
+"""The one table of operations and their phases: which side, which role.
 
-Nova's legacy notifications are `compute.instance.live_migration.<phase>`
-(abort and force-complete are spelled with dots:
-`compute.instance.live.migration.abort.start`); the versioned ones are
-`instance.live_migration_<phase>`. Each phase runs on one host, and the
-Zenoss flavour of Ceilometer's event definitions takes `host_name` from
-segment 1 of publisher_id — the host that *sent* the notification. So a
-destination-side phase carries the destination and a source-side phase the
-source (nova/compute/manager.py; see domain.md, "Live-migration phases").
+Nova's legacy notifications are `compute.instance.<phase>` (for a live
+migration `compute.instance.live_migration.<step>.<edge>`; abort and
+force-complete are spelled with dots: `compute.instance.live.migration.abort.start`);
+the versioned ones are `instance.<phase>` (`instance.live_migration_<step>.<edge>`).
+Each phase runs on one host, and the Zenoss flavour of Ceilometer's event
+definitions takes `host_name` from segment 1 of publisher_id — the host
+that *sent* the notification. So a destination-side phase carries the
+destination and a source-side phase the source (nova/compute/manager.py;
+see domain.md, "Live-migration phases" and "Other operations").
+
+An operation is a row of data (`Operation`): its name, and per step the
+spellings of its event types, the side that sends it, its role in the
+outcome, and how it joins the operation. `classify(event_type)` looks an
+event type up in the table. Adding an operation (resize, evacuate,
+unshelve) adds a row to `OPERATIONS`; the rules that read `side`, `role`
+and `joins` stay as they are.
 """
 
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["Family", "PhaseInfo", "Side", "Step", "classify", "is_live_migration"]
+__all__ = [
+    "LIVE_MIGRATION",
+    "OPERATIONS",
+    "Family",
+    "Joins",
+    "Operation",
+    "PhaseInfo",
+    "Role",
+    "Side",
+    "StepSpec",
+    "classify",
+    "is_live_migration",
+    "short_type",
+]
 
 
 class Side(str, enum.Enum):
@@ -29,70 +49,103 @@ class Side(str, enum.Enum):
 
 
 class Family(str, enum.Enum):
-    LEGACY = "legacy"
-    VERSIONED = "versioned"
+    LEGACY = "legacy"  # compute.instance.…
+    VERSIONED = "versioned"  # instance.…
 
 
-class Step(str, enum.Enum):
-    """A nova function that emits a start/end pair."""
+class Role(str, enum.Enum):
+    """What seeing a phase says about the operation's outcome."""
 
-    PRE = "pre"  # pre_live_migration, on the destination
-    POST_DEST = "post.dest"  # post_live_migration_at_destination: proves the move
-    POST = "_post"  # _post_live_migration, on the source
-    ROLLBACK = "_rollback"  # _rollback_live_migration, on the source
-    ROLLBACK_DEST = "rollback.dest"  # rollback_live_migration_at_destination
-    ABORT = "abort"  # live_migration_abort, its own API call, on the source
-    FORCE_COMPLETE = "force.complete"  # live_migration_force_complete, likewise
+    NONE = "none"
+    FINAL = "final"  # the operation completed
+    ABORT = "abort"  # it was aborted (Nova rolls back after an abort)
+    ROLLBACK = "rollback"  # it failed and was rolled back
 
 
-_SIDE = {
-    Step.PRE: Side.DESTINATION,
-    Step.POST_DEST: Side.DESTINATION,
-    Step.ROLLBACK_DEST: Side.DESTINATION,
-    Step.POST: Side.SOURCE,
-    Step.ROLLBACK: Side.SOURCE,
-    Step.ABORT: Side.SOURCE,
-    Step.FORCE_COMPLETE: Side.SOURCE,
-}
+class Joins(str, enum.Enum):
+    """How a phase finds its operation."""
 
-# the order a successful (or failed) migration goes through, for display
-STEP_ORDER = {
-    Step.PRE: 0,
-    Step.FORCE_COMPLETE: 1,
-    Step.ABORT: 1,
-    Step.POST: 2,
-    Step.POST_DEST: 3,
-    Step.ROLLBACK: 2,
-    Step.ROLLBACK_DEST: 3,
-}
+    REQUEST = "request"  # by request_id (else instance within 10 minutes)
+    # its own API call with its own request_id: the same instance's operation
+    # that is still open or whose last event is at most 10 minutes away
+    OPEN_OR_NEAR = "open-or-near"
 
-_LEGACY = re.compile(
-    r"^compute\.instance\.live_migration\."
-    r"(?P<step>pre|post\.dest|_post|_rollback|rollback\.dest)\.(?P<edge>start|end)$"
+
+@dataclass(frozen=True, slots=True)
+class StepSpec:
+    """One nova function that emits a start/end pair (or one bare event)."""
+
+    step: str  # short, family-independent name: `post.dest`, `_post`
+    legacy: str  # after `compute.instance.`: `live_migration.post.dest`
+    versioned: str  # after `instance.`: `live_migration_post_dest`
+    side: Side  # which host sends it, hence what its host_name is
+    order: int  # place in a successful (or failed) run, for display
+    start: Role = Role.NONE  # role of `<step>.start`
+    end: Role = Role.NONE  # role of `<step>.end`
+    proves_move: bool = False  # at `.end` the instance record points at the destination
+    joins: Joins = Joins.REQUEST
+    edges: tuple[str, ...] = ("start", "end")
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str  # as reports name it: `live-migration`
+    steps: tuple[StepSpec, ...]
+    # legacy prefixes that `short_type` strips: `compute.instance.live_migration.`
+    short_prefixes: tuple[str, ...] = ()
+
+    @property
+    def proof_type(self) -> str:
+        """The legacy event type whose end proves the move (`…post.dest.end`)."""
+        spec = next(s for s in self.steps if s.proves_move)
+        return f"compute.instance.{spec.legacy}.end"
+
+
+LIVE_MIGRATION = Operation(
+    name="live-migration",
+    steps=(
+        # pre_live_migration, on the destination
+        StepSpec("pre", "live_migration.pre", "live_migration_pre", Side.DESTINATION, 0),
+        # post_live_migration_at_destination: proves the move
+        StepSpec(
+            "post.dest", "live_migration.post.dest", "live_migration_post_dest", Side.DESTINATION, 3,
+            end=Role.FINAL, proves_move=True,
+        ),
+        # _post_live_migration, on the source
+        StepSpec("_post", "live_migration._post", "live_migration_post", Side.SOURCE, 2, end=Role.FINAL),
+        # _rollback_live_migration, on the source
+        StepSpec(
+            "_rollback", "live_migration._rollback", "live_migration_rollback", Side.SOURCE, 2,
+            start=Role.ROLLBACK, end=Role.ROLLBACK,
+        ),
+        # rollback_live_migration_at_destination
+        StepSpec(
+            "rollback.dest", "live_migration.rollback.dest", "live_migration_rollback_dest",
+            Side.DESTINATION, 3, start=Role.ROLLBACK, end=Role.ROLLBACK,
+        ),
+        # live_migration_abort: its own API call, on the source
+        StepSpec(
+            "abort", "live.migration.abort", "live_migration_abort", Side.SOURCE, 1,
+            start=Role.ABORT, end=Role.ABORT, joins=Joins.OPEN_OR_NEAR,
+        ),
+        # live_migration_force_complete: likewise
+        StepSpec(
+            "force.complete", "live.migration.force.complete", "live_migration_force_complete",
+            Side.SOURCE, 1, joins=Joins.OPEN_OR_NEAR,
+        ),
+    ),
+    short_prefixes=("compute.instance.live_migration.", "compute.instance.live.migration."),
 )
-_LEGACY_DOTTED = re.compile(
-    r"^compute\.instance\.live\.migration\.(?P<step>abort|force\.complete)\.(?P<edge>start|end)$"
-)
-_VERSIONED = re.compile(
-    r"^instance\.live_migration_"
-    r"(?P<step>pre|post_dest|post|rollback|rollback_dest|abort|force_complete)\.(?P<edge>start|end)$"
-)
-_VERSIONED_STEP = {
-    "pre": Step.PRE,
-    "post_dest": Step.POST_DEST,
-    "post": Step.POST,
-    "rollback": Step.ROLLBACK,
-    "rollback_dest": Step.ROLLBACK_DEST,
-    "abort": Step.ABORT,
-    "force_complete": Step.FORCE_COMPLETE,
-}
+
+OPERATIONS: tuple[Operation, ...] = (LIVE_MIGRATION,)
 
 
 @dataclass(frozen=True, slots=True)
 class PhaseInfo:
     event_type: str
-    step: Step
-    edge: str  # "start" or "end"
+    operation: Operation
+    spec: StepSpec
+    edge: str  # "start" or "end" ("" for an event without edges)
     family: Family
     # derived once (classify caches one PhaseInfo per event type, and the
     # analysis asks for these several times per event)
@@ -100,6 +153,8 @@ class PhaseInfo:
     side: Side = field(init=False)
     #: short, family-independent name: `post.dest.end`, `_post.end`
     name: str = field(init=False)
+    #: what it says about the outcome
+    role: Role = field(init=False)
     #: `post.dest.end` or `_post.end`: the migration completed
     is_final: bool = field(init=False)
     #: `post.dest.end`: at its end the instance record points at the destination
@@ -109,36 +164,67 @@ class PhaseInfo:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "side", _SIDE[self.step])
-        set_(self, "name", f"{self.step.value}.{self.edge}")
-        set_(self, "is_final", self.edge == "end" and self.step in (Step.POST_DEST, Step.POST))
-        set_(self, "proves_move", self.edge == "end" and self.step is Step.POST_DEST)
-        set_(self, "separate_call", self.step in (Step.ABORT, Step.FORCE_COMPLETE))
+        spec = self.spec
+        role = spec.end if self.edge == "end" else spec.start
+        set_(self, "side", spec.side)
+        set_(self, "name", f"{spec.step}.{self.edge}" if self.edge else spec.step)
+        set_(self, "role", role)
+        set_(self, "is_final", role is Role.FINAL)
+        set_(self, "proves_move", self.edge == "end" and spec.proves_move)
+        set_(self, "separate_call", spec.joins is not Joins.REQUEST)
+
+    @property
+    def step(self) -> str:
+        return self.spec.step
 
     @property
     def is_abort(self) -> bool:
-        return self.step is Step.ABORT
-
+        return self.role is Role.ABORT
 
     @property
     def order(self) -> tuple[int, int]:
-        return (STEP_ORDER[self.step], 0 if self.edge == "start" else 1)
+        return (self.spec.order, 0 if self.edge == "start" else 1)
+
+
+def _table() -> dict[str, tuple[Operation, StepSpec, str, Family]]:
+    out: dict[str, tuple[Operation, StepSpec, str, Family]] = {}
+    for op in OPERATIONS:
+        for spec in op.steps:
+            for edge in spec.edges or ("",):
+                tail = f".{edge}" if edge else ""
+                for key, family in (
+                    (f"compute.instance.{spec.legacy}{tail}", Family.LEGACY),
+                    (f"instance.{spec.versioned}{tail}", Family.VERSIONED),
+                ):
+                    assert key not in out, f"{key} is in two rows of the phase table"
+                    out[key] = (op, spec, edge, family)
+    return out
+
+
+_BY_TYPE = _table()
+_SHORT_PREFIXES = tuple(p for op in OPERATIONS for p in op.short_prefixes) + ("compute.instance.",)
 
 
 @lru_cache(maxsize=256)
 def classify(event_type: str) -> PhaseInfo | None:
-    """The phase of a live-migration event type; None for any other type."""
-    m = _LEGACY.match(event_type)
-    if m:
-        return PhaseInfo(event_type, Step(m["step"]), m["edge"], Family.LEGACY)
-    m = _LEGACY_DOTTED.match(event_type)
-    if m:
-        return PhaseInfo(event_type, Step(m["step"]), m["edge"], Family.LEGACY)
-    m = _VERSIONED.match(event_type)
-    if m:
-        return PhaseInfo(event_type, _VERSIONED_STEP[m["step"]], m["edge"], Family.VERSIONED)
-    return None
+    """The operation and phase of an event type; None for any other type."""
+    row = _BY_TYPE.get(event_type)
+    if row is None:
+        return None
+    op, spec, edge, family = row
+    return PhaseInfo(event_type, op, spec, edge, family)
 
 
 def is_live_migration(event_type: str) -> bool:
-    return classify(event_type) is not None
+    info = classify(event_type)
+    return info is not None and info.operation is LIVE_MIGRATION
+
+
+def short_type(event_type: str) -> str:
+    """The event type without its operation's prefix, as tables show it:
+    `compute.instance.live.migration.abort.start` -> `abort.start`,
+    `compute.instance.update` -> `update`."""
+    for prefix in _SHORT_PREFIXES:
+        if event_type.startswith(prefix):
+            return event_type[len(prefix) :]
+    return event_type

@@ -28,15 +28,20 @@ from .findings import (
     Verdict,
 )
 from .handlers import HandlerMap
-from .handlers.builtin import POST_DEST_END
 from .humantime import clock, cut, duration, elapsed
-from .phases import Side, Step, classify
+from .phases import LIVE_MIGRATION, Role, Side, classify, short_type
 
 __all__ = ["RULES", "judge", "reached_of"]
 
 CONTEXT_TAIL = timedelta(minutes=1)
 ORDER_SENSITIVE = timedelta(seconds=1)
 _FIRES = (Reached.YES, Reached.WOULD)
+# domain.md, "Outcome": the first that applies
+_OUTCOMES = (
+    (Role.ABORT, Outcome.ABORTED),
+    (Role.ROLLBACK, Outcome.FAILED),
+    (Role.FINAL, Outcome.COMPLETED),
+)
 
 
 def _time_of(o: Occurrence) -> datetime:
@@ -183,7 +188,7 @@ def _where(f: Firing) -> str:
     `instance_update_status on context event compute.instance.update`."""
     if f.context:
         return f"{f.handler} on context event {f.event_type}"
-    return f"{f.handler} on {_short(f.event_type)}"
+    return f"{f.handler} on {short_type(f.event_type)}"
 
 
 def _at(t: datetime, day: datetime | None) -> str:
@@ -222,11 +227,6 @@ def _abort_advice(f: Facts) -> str:
     )
 
 
-def _short(event_type: str) -> str:
-    for prefix in ("compute.instance.live_migration.", "compute.instance.live.migration.", "compute.instance."):
-        if event_type.startswith(prefix):
-            return event_type[len(prefix) :]
-    return event_type
 
 
 def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
@@ -250,7 +250,7 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
                 f"Zenoss corrects itself on the next update from {f.source or 'the source'}"
             )
         else:
-            rec = f"map {_short(w.event_type)} to no handler: only post.dest.end proves a move"
+            rec = f"map {short_type(w.event_type)} to no handler: only post.dest.end proves a move"
         return Verdict.FAILED, reason, rec
     return (
         Verdict.FAILED,
@@ -405,7 +405,7 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
         )
     else:
         rec = (
-            f"move {last.handler} from {_short(last.event_type)} to post.dest.end in the ZenPack's "
+            f"move {last.handler} from {short_type(last.event_type)} to post.dest.end in the ZenPack's "
             "events.py (see the recommended mapping change)"
         )
     return Verdict.STALE, reason, rec
@@ -424,19 +424,12 @@ RULES: Sequence[Rule] = (rule_failed, rule_incomplete, rule_lost, rule_missed, r
 
 
 def outcome_of(occs: Sequence[Occurrence]) -> Outcome:
-    steps = set()
-    finals = False
-    for o in occs:
-        ph = o.phase
-        if ph is not None:
-            steps.add(ph.step)
-            finals = finals or ph.is_final
-    if Step.ABORT in steps:
-        return Outcome.ABORTED
-    if Step.ROLLBACK in steps or Step.ROLLBACK_DEST in steps:
-        return Outcome.FAILED
-    if finals:
-        return Outcome.COMPLETED
+    """The first outcome whose role a phase has (`_OUTCOMES`), else completed
+    when a final phase is seen, else incomplete."""
+    roles = {o.phase.role for o in occs if o.phase is not None}
+    for role, outcome in _OUTCOMES:
+        if role in roles:
+            return outcome
     return Outcome.INCOMPLETE
 
 
@@ -509,7 +502,7 @@ def judge(
 
     outcome = outcome_of(occs)
     lost = tuple(p for p in phases if p.reached in (Reached.NO, Reached.DISCARDED))
-    dest_handler = hmap.handler_for(POST_DEST_END)
+    dest_handler = hmap.handler_for(LIVE_MIGRATION.proof_type)
     # the first host-writing firing after the window, when it wrote the destination
     first_after = next((f for f in after if f.writes_host and f.host is not None), None)
     correction = (
