@@ -5,7 +5,7 @@
     python benchmarks/run.py --quick          # N=1, without the ~2 GB input
     python benchmarks/run.py --out /data/b --keep --write-readme
 
-Generates its inputs with benchmarks/generate.py (fixed seeds; a pair generated before with the
+Generates its inputs with lmtrace.synthetic (fixed seeds; a pair generated before with the
 same options and generator, and kept, is reused), then runs each command N times, interleaved,
 and prints the medians as Markdown: wall time (time.perf_counter around the subprocess), MB/s of
 both files together (MB = 10^6 bytes), events/s (events from the generator's manifest), peak RSS
@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATE = ROOT / "benchmarks" / "generate.py"
+GENERATOR = ROOT / "lmtrace" / "synthetic"  # python -m lmtrace.synthetic
 README = ROOT / "benchmarks" / "README.md"
 BEGIN = "<!-- benchmark-figures:begin -->"
 END = "<!-- benchmark-figures:end -->"
@@ -269,7 +269,9 @@ def measure(argv: list[str], cwd: Path, *, stdout: Path | None = None,
 
 
 def _gen_key(ds: Dataset) -> str:
-    h = hashlib.sha256(GENERATE.read_bytes())
+    h = hashlib.sha256()
+    for f in sorted(GENERATOR.glob("*.py")):
+        h.update(f.read_bytes())
     h.update(json.dumps(ds.args).encode())
     return h.hexdigest()[:10]
 
@@ -312,7 +314,7 @@ def prepare(ds: Dataset, out: Path, log: list[str]) -> Input | None:
         # this input of an earlier run, with other options or another generator: never reused
         for old in out.glob(f"{ds.name}-*"):
             if old != d and (old / STAMP).is_file():
-                _say(f"removing {old}: generated with other options or another generate.py")
+                _say(f"removing {old}: generated with other options or another lmtrace.synthetic")
                 shutil.rmtree(old, ignore_errors=True)
         free = shutil.disk_usage(out).free
         if free < need:
@@ -322,7 +324,7 @@ def prepare(ds: Dataset, out: Path, log: list[str]) -> Input | None:
             _say(msg)
             return None
         shutil.rmtree(d, ignore_errors=True)
-        cmd = [sys.executable, str(GENERATE), *ds.args, "--out", str(d)]
+        cmd = [sys.executable, "-m", "lmtrace.synthetic", *ds.args, "--out", str(d)]
         _say("generating " + ds.name + ": " + " ".join(cmd[1:]))
         subprocess.run(cmd, check=True)
         (d / STAMP).write_text(json.dumps({"args": ds.args, "key": _gen_key(ds)}) + "\n")
@@ -715,7 +717,7 @@ def _say(msg: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="run.py", description="Benchmark lmtrace analyze against grep -c and lnav on "
-        "synthetic logs from benchmarks/generate.py; print a Markdown table.")
+        "synthetic logs from lmtrace.synthetic; print a Markdown table.")
     p.add_argument("--quick", action="store_true",
                    help="1 run each instead of 3, and no ~2 GB memory input")
     p.add_argument("--runs", type=int, default=None, metavar="N",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate every sample log in samples/ with benchmarks/generate.py and fixed options.
+"""Regenerate every sample log in samples/ with lmtrace.synthetic (the log generator) and fixed options.
 
     python samples/make_samples.py            # rewrites samples/ in place
     python samples/make_samples.py /tmp/s     # writes the same files elsewhere
@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.generate import MigrationSpec, Options, generate, parse_offset  # noqa: E402
+from lmtrace.synthetic import MigrationSpec, Options, generate, parse_offset  # noqa: E402
 
 # the write-up's hosts: ndc27-3205 was the source (it sent _post.end), ndc27-3222 the destination
 SRC, DST = "ndc27-3205", "ndc27-3222"

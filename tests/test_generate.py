@@ -1,4 +1,4 @@
-"""The synthetic log generator (benchmarks/generate.py) and the checked-in samples."""
+"""The synthetic log generator (lmtrace.synthetic) and the checked-in samples."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.generate import SCENARIOS, Options, generate, main, parse_offset  # noqa: E402
+from lmtrace.synthetic import SCENARIOS, Options, generate, parse_offset  # noqa: E402
+from lmtrace.synthetic.args import main  # noqa: E402
 
 OSLO_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ [A-Z]+ \S+ \[[^\]]*\] ")
 ZEN_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ zen\.\S+: ")

@@ -21,11 +21,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.generate import Options, generate, parse_offset  # noqa: E402
 from lmtrace import parallel  # noqa: E402
 from lmtrace.analyze import analyze  # noqa: E402
 from lmtrace.events import LogKind, Malformed  # noqa: E402
 from lmtrace.load import load_events  # noqa: E402
+from lmtrace.synthetic import Options, generate, parse_offset  # noqa: E402
 
 RANGE = 8 << 10  # ranges of 8 KiB: dozens to a hundred per file
 ZEN_START = re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
