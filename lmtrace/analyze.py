@@ -29,11 +29,11 @@ from .findings import (
     Verdict,
 )
 from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
+from .judge import judge
 from .load import EventStream, load_events
 from .parallel import KindSpec
 from .phases import classify
 from .progress import OnProgress
-from .verdict import judge
 
 __all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]
 

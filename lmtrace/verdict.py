@@ -1,121 +1,37 @@
-"""Judge one migration: phases, hosts, handler firings, outcome and verdict.
+"""The verdict rules: from a migration's facts to a verdict, a reason and a recommendation.
 
 The rules are domain.md's "Verdict rules", applied in order, one function
 each (`RULES`); the first that applies gives the verdict, a one-line reason
 and a recommendation. The verdict describes what happened to the Zenoss
 model; pipeline problems that did not change it (a lost phase no handler
-listens to) are reported beside it, in `lost_phases`.
+listens to) are reported beside it, in `lost_phases`. The facts are
+gathered by lmtrace.judge.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .correlate import Coverage, Group, Occurrence
-from .events import Event, Status
+from .events import Status
 from .findings import (
-    ContextReport,
-    CorrectedBy,
     Firing,
-    MigrationReport,
     Outcome,
     PhaseReport,
     Reached,
-    Sighting,
     Verdict,
 )
-from .handlers import HandlerMap
 from .humantime import clock, cut, duration, elapsed
-from .phases import LIVE_MIGRATION, Role, Side, classify, short_type
+from .phases import Side, classify, short_type
 
-__all__ = ["RULES", "judge", "reached_of"]
+__all__ = ["FIRES", "Facts", "ORDER_SENSITIVE", "RULES", "Rule", "verb_of", "where_of", "rule_failed", "rule_incomplete", "rule_lost", "rule_missed", "rule_ok", "rule_stale"]
 
-CONTEXT_TAIL = timedelta(minutes=1)
+
 ORDER_SENSITIVE = timedelta(seconds=1)
-_FIRES = (Reached.YES, Reached.WOULD)
-# domain.md, "Outcome": the first that applies
-_OUTCOMES = (
-    (Role.ABORT, Outcome.ABORTED),
-    (Role.ROLLBACK, Outcome.FAILED),
-    (Role.FINAL, Outcome.COMPLETED),
-)
 
 
-def _time_of(o: Occurrence) -> datetime:
-    return o.time
-
-
-def _absent_mapped(hmap: HandlerMap, phases: Sequence[PhaseReport]) -> tuple[str, ...]:
-    """Live-migration phases the map sends to a host-writing handler that
-    neither log holds for this migration."""
-    seen = {p.phase for p in phases}
-    out = set()
-    for event_type, handler in hmap.handlers.items():
-        info = classify(event_type)
-        if info is not None and handler is not None and hmap.writes_host(handler) and info.name not in seen:
-            out.add(info.name)
-    return tuple(sorted(out))
-
-
-def _log_end_near(coverage: Coverage | None, end: datetime | None) -> datetime | None:
-    """The end of the zenpython stretch holding `end` when it comes less than
-    a minute later (zenpython stopped listening, or the excerpt stops)."""
-    if coverage is None or end is None:
-        return None
-    for s in coverage.stretches:
-        if s.start <= end <= s.end:
-            return s.end if s.end - end < CONTEXT_TAIL else None
-    return None
-
-
-def reached_of(o: Occurrence, coverage: Coverage | None) -> Reached:
-    """`coverage` is None when no zenpython log was given at all."""
-    if o.dropped is not None:
-        return Reached.DISCARDED
-    if o.queued is not None:
-        return Reached.YES
-    if coverage is not None and coverage.covers(o.time):
-        return Reached.NO
-    return Reached.WOULD
-
-
-def _sighting(e: Event | None) -> Sighting | None:
-    if e is None:
-        return None
-    return Sighting(
-        path=e.source.path,
-        line=e.source.line,
-        at=e.logged_at,
-        local_time=e.local_time,
-        rcvtime=e.rcvtime,
-        status=_STATUS_TEXT[e.status],
-    )
-
-
-# Enum.value is a descriptor call; a Sighting is built for every sighting
-_STATUS_TEXT = {s: s.value for s in Status}
-
-
-def _firing(o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool) -> Firing | None:
-    handler = hmap.handler_for(o.event_type)
-    if handler is None or reached not in _FIRES:
-        return None
-    e = o.queued if o.queued is not None else o.any
-    return Firing(
-        event_type=o.event_type,
-        handler=handler,
-        host=o.host_name,
-        time=o.apply_key()[0],
-        context=context,
-        writes_host=hmap.writes_host(handler),
-        assumed=hmap.is_assumed(handler),
-        reached=reached,
-        path=e.source.path,
-        line=e.source.line,
-    )
+FIRES = (Reached.YES, Reached.WOULD)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,7 +91,7 @@ class Facts:
         return cond if self.would else past
 
 
-def _verb(f: Firing, past: str, cond: str) -> str:
+def verb_of(f: Firing, past: str, cond: str) -> str:
     """A firing that no zenpython log covered says what Zenoss *would* do."""
     return cond if f.reached is Reached.WOULD else past
 
@@ -183,7 +99,7 @@ def _verb(f: Firing, past: str, cond: str) -> str:
 Rule = Callable[[Facts], "tuple[Verdict, str, str] | None"]
 
 
-def _where(f: Firing) -> str:
+def where_of(f: Firing) -> str:
     """`instance_update on _post.end`; a context event by its event type:
     `instance_update_status on context event compute.instance.update`."""
     if f.context:
@@ -199,7 +115,7 @@ def _at(t: datetime, day: datetime | None) -> str:
 def _until(c: Firing, since: datetime, after: str, day: datetime | None) -> str:
     """`until compute.instance.update wrote Y at 06:13:13.079, 3 min 38 s later`"""
     return (
-        f"until {c.event_type} {_verb(c, 'wrote', 'would write')} {c.host} at {_at(c.time, day)}, "
+        f"until {c.event_type} {verb_of(c, 'wrote', 'would write')} {c.host} at {_at(c.time, day)}, "
         f"{duration(elapsed(since, c.time))} {after}"
     )
 
@@ -227,8 +143,6 @@ def _abort_advice(f: Facts) -> str:
     )
 
 
-
-
 def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
     if f.outcome not in (Outcome.FAILED, Outcome.ABORTED):
         return None
@@ -237,12 +151,12 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
     if f.moves:
         w = f.moves[-1]
         reason = (
-            f"the migration {how}; the VM stays on {stays}, but {_where(w)} "
-            f"{_verb(w, 'moved', 'would move')} it to {w.host} in Zenoss"
+            f"the migration {how}; the VM stays on {stays}, but {where_of(w)} "
+            f"{verb_of(w, 'moved', 'would move')} it to {w.host} in Zenoss"
         )
         last = f.writers[-1]
         if last is not w and f.source is not None and last.host == f.source:
-            reason += f", until {_where(last)} {_verb(last, 'wrote', 'would write')} {f.source} back"
+            reason += f", until {where_of(last)} {verb_of(last, 'wrote', 'would write')} {f.source} back"
         if w.context:
             rec = (
                 f"a {w.event_type} from {w.host} came during the "
@@ -267,7 +181,7 @@ def rule_incomplete(f: Facts) -> tuple[Verdict, str, str] | None:
         return None
     wrong = f.moves
     moved = (
-        f"; {_where(wrong[-1])} {_verb(wrong[-1], 'already moved', 'would already move')} it to "
+        f"; {where_of(wrong[-1])} {verb_of(wrong[-1], 'already moved', 'would already move')} it to "
         f"{wrong[-1].host}"
         if wrong
         else ""
@@ -324,7 +238,7 @@ def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
         if writers:
             last = writers[-1]
             reason += (
-                f": Zenoss {_verb(last, 'showed', 'would show')} the VM on {last.host}, not "
+                f": Zenoss {verb_of(last, 'showed', 'would show')} the VM on {last.host}, not "
                 f"{f.destination}, " + _until(c, last.time, "later", last.time)
             )
         elif f.end is not None:
@@ -356,14 +270,14 @@ def rule_missed(f: Facts) -> tuple[Verdict, str, str] | None:
     else:
         keeps = "Zenoss keeps the old host"
     if f.firings:
-        names = ", ".join(sorted({_where(x) for x in f.firings}))
+        names = ", ".join(sorted({where_of(x) for x in f.firings}))
         return (
             Verdict.MISSED,
             f"the migration completed; {names} {f.verb('fired', 'would fire')} but wrote no host: "
             + keeps,
             rec,
         )
-    seen = [p.phase for p in f.phases if p.reached in _FIRES]
+    seen = [p.phase for p in f.phases if p.reached in FIRES]
     reason = (
         f"the migration completed but no mapped phase {f.verb('reached', 'would reach')} Zenoss "
         f"({', '.join(seen) or 'none'} did, none mapped to a handler): " + keeps
@@ -386,16 +300,16 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
     last = writers[-1]
     which = "the source" if last.host == f.source else "another host"
     reason = (
-        f"{_where(last)} {_verb(last, 'wrote', 'would write')} {last.host} ({which}) last, "
+        f"{where_of(last)} {verb_of(last, 'wrote', 'would write')} {last.host} ({which}) last, "
         f"at {clock(last.time)}: "
     )
     c = f.correction
     if c is None:
-        reason += f"Zenoss {_verb(last, 'shows', 'would show')} the VM on {last.host}, not {f.destination}"
+        reason += f"Zenoss {verb_of(last, 'shows', 'would show')} the VM on {last.host}, not {f.destination}"
     else:
         # a later event wrote the destination: the model was wrong until then
         reason += (
-            f"Zenoss {_verb(last, 'showed', 'would show')} the VM on {last.host}, not {f.destination}, "
+            f"Zenoss {verb_of(last, 'showed', 'would show')} the VM on {last.host}, not {f.destination}, "
             + _until(c, last.time, "later", last.time)
         )
     if last.context:
@@ -415,174 +329,9 @@ def rule_ok(f: Facts) -> tuple[Verdict, str, str] | None:
     last = f.writers[-1]
     return (
         Verdict.OK,
-        f"{_where(last)} {_verb(last, 'wrote', 'would write')} {last.host}, the destination, last",
+        f"{where_of(last)} {verb_of(last, 'wrote', 'would write')} {last.host}, the destination, last",
         "",
     )
 
 
 RULES: Sequence[Rule] = (rule_failed, rule_incomplete, rule_lost, rule_missed, rule_stale, rule_ok)
-
-
-def outcome_of(occs: Sequence[Occurrence]) -> Outcome:
-    """The first outcome whose role a phase has (`_OUTCOMES`), else completed
-    when a final phase is seen, else incomplete."""
-    roles = {o.phase.role for o in occs if o.phase is not None}
-    for role, outcome in _OUTCOMES:
-        if role in roles:
-            return outcome
-    return Outcome.INCOMPLETE
-
-
-def judge(
-    group: Group,
-    *,
-    context: Sequence[Occurrence],
-    coverage: Coverage | None,
-    hmap: HandlerMap,
-) -> MigrationReport:
-    """One migration's report. `context` is the instance's non-migration
-    occurrences in time order (compute.instance.update, power, ...)."""
-    occs = group.occurrences
-    phases = []
-    for o in occs:
-        ph = o.phase
-        assert ph is not None
-        r = reached_of(o, coverage)
-        phases.append(
-            PhaseReport(
-                event_type=o.event_type,
-                phase=ph.name,
-                event_id=o.event_id,
-                side=ph.side,
-                host_name=o.host_name,
-                generated=o.generated,
-                time=o.time,
-                collector=_sighting(o.collector),
-                zenpython=_sighting(o.queued),
-                dropped=_sighting(o.dropped),
-                reached=r,
-                handler=hmap.handler_for(o.event_type),
-                request_id=o.request_id,
-            )
-        )
-    dest_phases = [(o, p) for o, p in zip(occs, phases) if p.side is Side.DESTINATION and p.host_name]
-    proof = [(o, p) for o, p in dest_phases if o.phase is not None and o.phase.proves_move]
-    # the destination: post.dest.end's host when seen, else the latest destination-side phase's
-    dest_host = (proof or dest_phases)[-1][1].host_name if (proof or dest_phases) else None
-    source_host = next((p.host_name for p in phases if p.side is Side.SOURCE and p.host_name), None)
-
-    start, end = group.start, group.end
-    # each firing with the order Zenoss applied it in (Occurrence.apply_key:
-    # rcvtime when queued, else the collector's log time, line, place in line)
-    keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
-    for o, p in zip(occs, phases):
-        if (f := _firing(o, p.reached, hmap, context=False)) is not None:
-            keyed.append((o.apply_key(), f))
-    after_keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
-    window: list[ContextReport] = []
-    tail = end + CONTEXT_TAIL
-    # context is in time order: start at the window, stop after the first
-    # host-writing firing past it (all that corrected_by needs)
-    for i in range(bisect_left(context, start, key=_time_of), len(context)):
-        o = context[i]
-        inside = o.time <= tail
-        r = reached_of(o, coverage)
-        if inside:
-            window.append(_context_report(o, r, hmap))
-        f = _firing(o, r, hmap, context=True)
-        if f is None:
-            continue
-        (keyed if inside else after_keyed).append((o.apply_key(), f))
-        if not inside and f.writes_host and f.host is not None:
-            break
-    keyed.sort(key=lambda kf: kf[0])
-    after_keyed.sort(key=lambda kf: kf[0])
-    firings = [f for _, f in keyed]
-    after = [f for _, f in after_keyed]
-
-    outcome = outcome_of(occs)
-    lost = tuple(p for p in phases if p.reached in (Reached.NO, Reached.DISCARDED))
-    dest_handler = hmap.handler_for(LIVE_MIGRATION.proof_type)
-    # the first host-writing firing after the window, when it wrote the destination
-    first_after = next((f for f in after if f.writes_host and f.host is not None), None)
-    correction = (
-        first_after
-        if first_after is not None and dest_host is not None and first_after.host == dest_host
-        else None
-    )
-    facts = Facts(
-        outcome=outcome,
-        source=source_host,
-        destination=dest_host,
-        phases=tuple(phases),
-        firings=tuple(firings),
-        lost_mapped=tuple(p for p in lost if p.handler is not None),
-        would=bool(phases) and all(p.reached is Reached.WOULD for p in phases),
-        dest_mapped=dest_handler is not None and hmap.writes_host(dest_handler),
-        end=end,
-        correction=correction,
-        absent_mapped=_absent_mapped(hmap, phases),
-        log_ends=_log_end_near(coverage, end),
-    )
-    for rule in RULES:
-        got = rule(facts)
-        if got is not None:
-            verdict, reason, rec = got
-            break
-    else:  # pragma: no cover - rule_ok always answers
-        raise AssertionError("no rule applied")
-    if facts.order_decides:
-        # whatever the verdict, the host Zenoss kept depends on which came last
-        w = facts.writers[-2]
-        reason += (
-            f" (order-sensitive: {_where(w)} {_verb(w, 'wrote', 'would write')} {w.host} "
-            "less than 1 s before the last write)"
-        )
-
-    corrected = None
-    if (
-        verdict in (Verdict.STALE, Verdict.MISSED, Verdict.LOST)
-        and correction is not None
-        and correction.host is not None
-    ):
-        corrected = CorrectedBy(event_type=correction.event_type, time=correction.time, host=correction.host)
-    first_dest = next((p.phase for p in phases if dest_host and p.host_name == dest_host), None)
-    return MigrationReport(
-        request_id=group.request_id,
-        instance_id=group.instance_id or next((o.instance_id for o in occs if o.instance_id), None),
-        display_name=next((o.display_name for o in occs if o.display_name), None),
-        source_host=source_host,
-        destination_host=dest_host,
-        outcome=outcome,
-        verdict=verdict,
-        reason=reason,
-        recommendation=rec,
-        lost_phases=tuple(p.phase for p in lost),
-        corrected_by=corrected,
-        phases=tuple(phases),
-        handlers=tuple(firings),
-        first_destination_phase=first_dest,
-        proof_phase=proof[-1][1].phase if proof else None,
-        start=start,
-        end=end,
-        would=facts.would,
-        attached_requests=tuple(group.attached_requests),
-        order_sensitive=facts.order_sensitive,
-        device=next((o.device for o in occs if o.device), None),
-        context=tuple(window),
-    )
-
-
-def _context_report(o: Occurrence, reached: Reached, hmap: HandlerMap) -> ContextReport:
-    return ContextReport(
-        event_type=o.event_type,
-        event_id=o.event_id,
-        host_name=o.host_name,
-        generated=o.generated,
-        time=o.time,
-        collector=_sighting(o.collector),
-        zenpython=_sighting(o.queued),
-        dropped=_sighting(o.dropped),
-        reached=reached,
-        handler=hmap.handler_for(o.event_type),
-    )

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import lmtrace.cli as cli_module
+import lmtrace.cli.commands as cli_module
 from lmtrace.cli import cli
 from lmtrace.events import LogKind
 from lmtrace.load import load_events

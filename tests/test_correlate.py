@@ -9,8 +9,8 @@ import pytest
 from lmtrace.analyze import analyze_stream
 from lmtrace.correlate import coverage_of, group_migrations, join_sightings
 from lmtrace.findings import Outcome, Reached
+from lmtrace.judge import outcome_of
 from lmtrace.phases import Side, classify
-from lmtrace.verdict import outcome_of
 
 from .builders import DST, LM, SRC, T0, Log, completed, stream
 

@@ -21,9 +21,10 @@ from lmtrace.analyze import analyze, analyze_stream
 from lmtrace.cli import cli
 from lmtrace.findings import Reached, Verdict
 from lmtrace.handlers import builtin_map
-from lmtrace.hops import SKEW_TOLERANCE, HopName, Timeline, TimelineEntry, timeline_for
+from lmtrace.hops import HopName, Timeline, TimelineEntry
 from lmtrace.render import write_timeline
 from lmtrace.render.hoprows import WIDTH, format_delay, rows_of
+from lmtrace.timelines import SKEW_TOLERANCE, timeline_for
 
 from .builders import DST, LM, SRC, T0, Log, completed, stream
 from .conftest import SAMPLES
@@ -558,8 +559,8 @@ def test_rich_timeline_fits_every_width(width: int) -> None:
     from rich.console import Console
 
     from lmtrace.analyze import analyze
-    from lmtrace.hops import timelines_not_ok
     from lmtrace.render.terminal import print_timelines
+    from lmtrace.timelines import timelines_not_ok
 
     report = analyze([str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")])
     timelines = timelines_not_ok(report)

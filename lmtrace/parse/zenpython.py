@@ -66,21 +66,32 @@ unnoticed there, where full mode reports it.
 An unreadable record (cut off, unterminated, truncated) whose text plainly
 names another ZenPack's eventClassKey is skipped, not malformed, like that
 ZenPack's readable events.
+
+Reading one event dict into an `Event` is lmtrace.parse.zenevent's job.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from sys import intern
+from datetime import datetime
 from typing import Any
 
-from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType, TraitValue
-from ..read import MAX_LINE, Chunk
-from .pyrepr import ReprError, parse, parse_number
+from ..events import Event, LogKind, Malformed, Source, Status, Trait
+from ..read import Chunk
+from .pyrepr import ReprError, parse
+from .zenevent import (
+    event_from,
+    foreign,
+    interrupted,
+    lean_fields,
+    parse_local_time,
+    traits_of,
+    truncated_reason,
+)
 
-__all__ = ["ZenpythonScanner"]
+__all__ = ["EXCERPT", "PENDING_LIMIT", "ZenpythonScanner"]
+
 
 # The marker texts without their first letter, whose case changed in 6.8; the
 # letter is checked on its own. bytes.find over a whole chunk is far faster
@@ -90,51 +101,53 @@ _NEEDLES = (
     b"iscarded event - queue overflow:",
     b"vent dropped by transform ",
 )
+
+
 _LETTERS = (b"Qq", b"Dd", b"Ee")
+
+
 _STATUSES = (Status.QUEUED, Status.DISCARDED, Status.DROPPED)
+
+
 _TAILS = (
     re.compile(rb"[Qq]ueued event \(total of \d+\) ?"),
     re.compile(rb"[Dd]iscarded event - queue overflow: ?"),
     # the transformer's str, then ': ' and the dict
     re.compile(rb"[Ee]vent dropped by transform .*?: (?=\{)"),
 )
+
+
 _MARKER_NAMES = ("Queued event (total of N)", "Discarded event - queue overflow:", "Event dropped by transform")
+
+
 # what may stand before a marker on its line: Zenoss' logging prefix, or
 # part of it, or nothing
 _PREFIX = re.compile(
     rb"[ \t]*(?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})[ \t]+)?(?:[A-Z]+[ \t]+)?(?:[\w.\-]+:[ \t]+)?"
 )
+
+
 _BLANKS = b" \t\r"
+
+
 _OPEN_BRACE = 0x7B
+
+
 _CLOSE_BRACE = 0x7D
+
+
 # a pending (multi-line) record larger than this is reported and not kept
 PENDING_LIMIT = 64 << 20
+
+
 EXCERPT = 120
+
 
 # brackets and string literals, for finding where a pretty-printed dict ends
 _BALANCE = re.compile(rb"""'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[{}\[\]()'"]""")
+
+
 _DEPTH = {b"{": 1, b"[": 1, b"(": 1, b"}": -1, b"]": -1, b")": -1}
-
-_STR = r"""[uUbBrR]{0,2}(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
-
-
-# A key of the event dict and its value. The leading quote is a literal, so
-# the regex engine jumps from quote to quote; whether the key stands where a
-# key can stand (after '{' or ',') is checked in Python, for the few hits.
-# Keys never need double quotes: they hold no "'".
-def _key_value(keys: str) -> re.Pattern[str]:
-    """Groups: key, value token, what follows the value (None: not , or })."""
-    return re.compile(rf"""'({keys})':\s*({_STR}|[^\s,}}]+)(?=(\s*[,}}])?)""")
-
-
-_LEAN = _key_value(
-    "eventClassKey|eventKey|rcvtime|device"
-    "|trait_(?:request_id|instance_id|host_name|display_name|state)"
-)
-_CLASS_KEY = _key_value("eventClassKey")
-_OPENSTACKY = re.compile(r"openstack|['\"]trait_", re.I)
-# eventClassKey is 'openstack|<event type>' (the 2.x ZenPack), 'openstack-<event type>' (3.x)
-_OPENSTACK = ("openstack|", "openstack-")
 
 
 @dataclass(slots=True)
@@ -198,7 +211,7 @@ class ZenpythonScanner:
         if o is None:
             return []
         self._open = None
-        return self._cut(o, "event dict cut off at the end of the input" if at_end else _interrupted(o.span))
+        return self._cut(o, "event dict cut off at the end of the input" if at_end else interrupted(o.span))
 
     # -- one record ---------------------------------------------------------
 
@@ -220,8 +233,8 @@ class ZenpythonScanner:
             return nxt, line + 1
         offset = chunk.offset + start
         if line in chunk.truncated:
-            if not _foreign(data[start:end].decode("utf-8", "replace")):
-                out.append(self._malformed(line, offset, 1, _truncated(1), data[start:end]))
+            if not foreign(data[start:end].decode("utf-8", "replace")):
+                out.append(self._malformed(line, offset, 1, truncated_reason(1), data[start:end]))
             return nxt, line + 1
         local_time = None
         if prefix[1] is not None:
@@ -264,7 +277,7 @@ class ZenpythonScanner:
             if data[pos] not in b" \t":
                 # pprint indents every continuation line: this is a new line
                 self._open = None
-                out += self._cut(o, _interrupted(o.span))
+                out += self._cut(o, interrupted(o.span))
                 return pos, line
             end = data.find(b"\n", pos)
             if end < 0:
@@ -274,7 +287,7 @@ class ZenpythonScanner:
             o.span += 1
             if line in chunk.truncated:
                 self._open = None
-                out += self._cut(o, _truncated(o.span), data[pos:end])
+                out += self._cut(o, truncated_reason(o.span), data[pos:end])
                 return nxt, line + 1
             if not self._take(o, data, pos, end, nxt, out):
                 return nxt, line + 1
@@ -330,21 +343,21 @@ class ZenpythonScanner:
         fields: dict[str, Any] | None = None
         traits: tuple[Trait, ...] = ()
         if not self.full:
-            fields = _lean_fields(text)
+            fields = lean_fields(text)
         if fields is None:
             try:
                 value = parse(text)
             except ReprError as e:
-                if _foreign(text):
+                if foreign(text):
                     return None
                 return self._malformed(line, offset, span, f"unreadable event dict: {e}", head)
             if not isinstance(value, dict):  # pragma: no cover - text starts with '{'
                 return self._malformed(line, offset, span, "not an event dict", head)
             fields = value
             if self.full:
-                traits = _traits(value)
+                traits = traits_of(value)
         source = Source(LogKind.ZENPYTHON, self.path, line, offset, span)
-        result = _event(fields, text, source, status, local_time, traits)
+        result = event_from(fields, text, source, status, local_time, traits)
         if isinstance(result, str):
             return self._malformed(line, offset, span, result, head)
         if result is not None:
@@ -354,7 +367,7 @@ class ZenpythonScanner:
     def _local_time(self, hms: bytes, millis: bytes) -> datetime | None:
         """The prefix's time; the last second is kept, as lines come in bursts."""
         if hms != self._second[0]:
-            self._second = (hms, _local_time(hms))
+            self._second = (hms, parse_local_time(hms))
         base = self._second[1]
         return None if base is None else base.replace(microsecond=int(millis) * 1000)
 
@@ -363,7 +376,7 @@ class ZenpythonScanner:
         what was read of it (`last`: the line that ended it) names another
         ZenPack's event class."""
         raw = o.head if o.overflow else b"".join(o.parts) + last
-        if _foreign(raw.decode("utf-8", "replace")):
+        if foreign(raw.decode("utf-8", "replace")):
             return []
         return [self._malformed(o.line, o.offset, o.span, reason, o.head)]
 
@@ -371,242 +384,3 @@ class ZenpythonScanner:
         self.malformed_lines += span
         excerpt = head[: 4 * EXCERPT].decode("utf-8", "replace").strip()[:EXCERPT]
         return Malformed(Source(LogKind.ZENPYTHON, self.path, line, offset, span), reason, excerpt)
-
-
-def _event(
-    fields: dict[str, Any],
-    text: str,
-    source: Source,
-    status: Status,
-    local_time: datetime | None,
-    traits: tuple[Trait, ...],
-) -> Event | str | None:
-    """The Event of one read dict, a reason why it is malformed, or None when
-    it is another ZenPack's event."""
-    key = _text(fields.get("eventClassKey"))
-    if key is None:
-        return "event dict has no eventClassKey" if _OPENSTACKY.search(text) else None
-    if not _is_openstack(key):
-        return None
-    event_type = key[10:]
-    if not event_type:
-        return f"eventClassKey {key!r} names no event type"
-    raw = fields.get("rcvtime")
-    rcvtime = None
-    if raw is not None:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            return f"bad rcvtime {raw!r}: not epoch seconds"
-        try:
-            rcvtime = datetime.fromtimestamp(raw, timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return f"bad rcvtime {raw!r}: out of range"
-    return Event(
-        source=source,
-        status=status,
-        event_type=event_type,
-        event_id=_text(fields.get("eventKey")),
-        rcvtime=rcvtime,
-        local_time=local_time,
-        request_id=_text(fields.get("trait_request_id")),
-        instance_id=_text(fields.get("trait_instance_id")),
-        host_name=_text(fields.get("trait_host_name")),
-        display_name=_text(fields.get("trait_display_name")),
-        state=_text(fields.get("trait_state")),
-        device=_text(fields.get("device")),
-        traits=traits,
-    )
-
-
-def _lean_fields(text: str) -> dict[str, Any] | None:
-    """The fields `_event` needs, by regex; None when the dict must be read
-    in full (a key inside a string or seen twice, a value that is not a
-    plain literal, braces or quotes that do not balance, text after the
-    dict). Keys of nested dicts are passed over."""
-    if text[-1] != "}":
-        return None
-    found: dict[str, Any] = {}
-    pos = 1  # text[pos:] is still to be balanced; text[0] is the dict's '{'
-    depth = 0  # brace depth below the event dict's own '{'
-    # before the first brace, double quote or backslash, every string is '...'
-    # with no escape: a key there is the event's unless its quotes are odd
-    plain = _tricky(text, 1, len(text))
-    for m in _LEAN.finditer(text):
-        key, tok, follow = m.groups()
-        # inline for the usual ", u'key'" and "{'key'"; _at_key for the rest
-        # (text[0] is '{', so the quote is at 1 or later)
-        q = m.start()
-        c = text[q - 1]
-        if c == "u" or c == "U":
-            q -= 1
-            c = text[q - 1]
-        if c == " ":
-            c = text[q - 2]
-        if c != "," and c != "{" and not (c in " \t\r\n" and _at_key(text, q)):
-            continue
-        k = m.start()  # the key's quote
-        if k <= plain:
-            if text.count("'", pos, k) & 1:  # that quote closes a string
-                return None
-        else:
-            d = _nesting(text, pos, k)
-            if d is None:  # the key is inside a string
-                return None
-            depth += d
-        pos = k
-        if depth:  # a key of a nested dict, not the event's
-            continue
-        if key in found or follow is None:
-            return None
-        c = tok[0]
-        if c == "u" and len(tok) > 2 and tok[1] == "'" == tok[-1] and "\\" not in tok:
-            found[key] = tok[2:-1]
-        else:
-            if c in "{[(":
-                return None
-            value = _scalar(tok)
-            if value is _UNREADABLE:
-                return None
-            found[key] = value
-        pos = m.end(2)
-    # the rest, up to the closing '}', must balance: else cut off, or a string left open
-    d = _nesting(text, pos, len(text) - 1)
-    return found if d is not None and depth + d == 0 else None
-
-
-# What decides whether a key stands at the event dict's top level: strings
-# (skipped whole), braces (a key is nested only inside another dict), and
-# lone quotes (a string that does not end).
-_SKELETON = re.compile(r"""'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|([{}'"])""")
-_TRICKY = ('"', "{", "}", "\\")
-
-
-def _tricky(text: str, a: int, b: int) -> int:
-    """Where in text[a:b] the first brace, double quote or backslash is (b if
-    none): without them, strings are '...' with no escape (their quotes pair
-    up) and the depth does not change. (str.find is far faster than a regex
-    character class.)"""
-    first = b
-    for c in _TRICKY:
-        i = text.find(c, a, first)
-        if i >= 0:
-            first = i
-    return first
-
-
-def _nesting(text: str, a: int, b: int) -> int | None:
-    """How much deeper the braces are after text[a:b] than before it; None
-    when a string starts there and does not end. (Strings never span lines
-    here: a pretty-printed record with one is cut before it gets here.)"""
-    t = _tricky(text, a, b)
-    odd = text.count("'", a, t) & 1
-    if t == b:
-        return None if odd else 0
-    if odd:  # t is inside a '...' string: start at its opening quote
-        t = text.rfind("'", a, t)
-    marks = "".join(_SKELETON.findall(text, t, b))
-    if "'" in marks or '"' in marks:
-        return None
-    return marks.count("{") - marks.count("}")
-
-
-def _at_key(text: str, start: int) -> bool:
-    """Whether the string whose prefix or quote is at `start` stands where a
-    dict key can: after '{' or ',' and white space."""
-    i = start - 1
-    while i >= 0 and text[i] in " \t\r\n":
-        i -= 1
-    return i >= 0 and text[i] in "{,"
-
-
-_UNREADABLE = object()
-
-
-def _scalar(tok: str) -> Any:
-    c = tok[0]
-    q = 1 if c == "u" else 0
-    if len(tok) > q + 1 and tok[q] in "'\"" and tok[q] == tok[-1] and "\\" not in tok:
-        return tok[q + 1 : -1]
-    if tok == "None":
-        return None
-    number = parse_number(tok)
-    if number is not None:
-        return number
-    try:
-        return parse(tok)
-    except ReprError:
-        return _UNREADABLE
-
-
-def _foreign(text: str) -> bool:
-    """Whether an unreadable dict plainly names another ZenPack's event class."""
-    for m in _CLASS_KEY.finditer(text):
-        if _at_key(text, m.start()):
-            break
-    else:
-        return False
-    key = _scalar(m[2])
-    return isinstance(key, str) and not _is_openstack(key)
-
-
-def _is_openstack(key: str) -> bool:
-    return key.startswith(_OPENSTACK)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def _traits(d: dict[Any, Any]) -> tuple[Trait, ...]:
-    traits = []
-    for key, value in d.items():
-        if isinstance(key, str) and key.startswith("trait_"):
-            dtype, v = _typed(value)
-            traits.append(Trait(intern(key[6:]), dtype, v))  # a few dozen names, millions of traits
-    return tuple(traits)
-
-
-def _typed(value: Any) -> tuple[TraitType, TraitValue]:
-    if value is None:
-        return TraitType.NONE, None
-    if isinstance(value, str):
-        return TraitType.TEXT, value
-    if isinstance(value, int):  # bool too: Ceilometer has no bool dtype
-        return TraitType.INT, value
-    if isinstance(value, float):
-        return TraitType.FLOAT, value
-    if isinstance(value, bytes):
-        return TraitType.TEXT, value.decode("utf-8", "replace")
-    if isinstance(value, tuple):
-        return TraitType.TEXT, list(value)
-    if isinstance(value, (list, dict)):
-        return TraitType.TEXT, value
-    return TraitType.TEXT, str(value)  # pragma: no cover - pyrepr yields no other types
-
-
-def _local_time(hms: bytes) -> datetime | None:
-    try:
-        return datetime(
-            int(hms[0:4]), int(hms[5:7]), int(hms[8:10]), int(hms[11:13]), int(hms[14:16]), int(hms[17:19])
-        )
-    except ValueError:
-        return None
-
-
-def _truncated(k: int) -> str:
-    """The reason for a record whose line `k` (1: its first) was cut by the reader."""
-    which = "the line" if k == 1 else f"its line {k}"
-    return (
-        f"{which} is longer than the reader's limit ({MAX_LINE >> 20} MiB) and was cut: "
-        "its event dict cannot be read"
-    )
-
-
-def _interrupted(span: int) -> str:
-    """The reason for a pretty-printed record that a new log line cut off
-    after `span` lines (numbers within the record, never in the file: a
-    worker scanning a range of the file gives the same reason)."""
-    return f"event dict cut off after {span} line{'s' if span != 1 else ''}: the next log line starts before its braces balance"

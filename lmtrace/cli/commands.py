@@ -1,172 +1,36 @@
-"""The `lmtrace` command: click options in, library calls, a renderer out.
-
-Errors are converted once, in `main`: an `LmtraceError` becomes a one-line
-message and its exit status (2 for input and usage errors), Ctrl-C exits
-130 with a short message, a closed pipe ends output quietly.
+"""The click commands: `lmtrace events`, `analyze` and `timeline`, each a thin
+layer over library calls.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from datetime import tzinfo
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import click
 
-from . import __version__
-from .clock import ALL_FILES, parse_tz
-from .errors import ExitStatus, LmtraceError, UsageError
-from .events import LogKind
-from .findings import Report, Verdict
-from .handlers import BUILTIN_MAPS, DEFAULT_MAP, HandlerMap
-from .load import InputSummary, load_events
-from .progress import OnProgress
-from .render import FORMATS, choose
+from .. import __version__
+from ..errors import ExitStatus, UsageError
+from ..findings import Report
+from ..handlers import BUILTIN_MAPS, DEFAULT_MAP, HandlerMap
+from ..load import load_events
+from ..progress import OnProgress
+from ..render import choose
+from .options import (
+    _Exit,
+    _stdout_isatty,
+    _verdict_list,
+    format_option,
+    guarded,
+    input_options,
+    parse_kind_specs,
+    parse_tz_specs,
+    report_inputs,
+)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-MAX_MALFORMED_SHOWN = 10
-
-
-class _Exit(click.ClickException):
-    """A library error as click prints it, with our exit status."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        # click declares exit_code on the class; ours depends on the error
-        setattr(self, "exit_code", status)  # noqa: B010
-
-    def show(self, file: Any = None) -> None:
-        if self.exit_code == ExitStatus.FINDING:
-            # a finding the user asked to fail on (--fail-on, --strict, no match)
-            # is the answer, not an error
-            click.echo(f"lmtrace: {self.format_message()}", err=True)
-        else:
-            super().show(file)
-
-
-def input_options(f: F) -> F:
-    """Options shared by every command that reads logs."""
-    for decorator in reversed(
-        [
-            click.argument("files", nargs=-1, required=True, metavar="FILE..."),
-            click.option(
-                "--kind",
-                "kind_specs",
-                multiple=True,
-                metavar="[FILE=]KIND",
-                help="collector or zenpython: the kind of every input or, as FILE=KIND, of one "
-                "(a path, basename or glob; repeatable), instead of detecting it from content.",
-            ),
-            click.option(
-                "--tz",
-                "tz_specs",
-                multiple=True,
-                metavar="[FILE=]ZONE",
-                help="UTC offset (+08:00) or IANA zone (Asia/Shanghai) of the log timestamps, "
-                "for all files or, as FILE=ZONE, for one (a path, basename or glob; repeatable). "
-                "Default: inferred per file.",
-            ),
-            click.option(
-                "--strict",
-                is_flag=True,
-                help="Exit with status 1 if any input line was malformed (after reporting all).",
-            ),
-            click.option("-q", "--quiet", is_flag=True, help="No per-file summary or progress on stderr."),
-            click.option(
-                "-j",
-                "--jobs",
-                type=click.IntRange(min=0),
-                default=0,
-                show_default=True,
-                help="Processes that parse large inputs; 0: one per core. The result is the "
-                "same for any number; inputs under 24 MiB are read in one process.",
-            ),
-            click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks."),
-        ]
-    ):
-        f = decorator(f)
-    return f
-
-
-def format_option(default_piped: str) -> Callable[[F], F]:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default="auto",
-        show_default=True,
-        help=f"Output format. auto: rich on a terminal, {default_piped} when piped.",
-    )
-
-
-def parse_tz_specs(specs: tuple[str, ...]) -> dict[str, tzinfo]:
-    """`--tz [FILE=]ZONE` values: FILE (`*` for all) -> zone. Which input a
-    FILE means, and a FILE that means none, is load_events's business."""
-    out: dict[str, tzinfo] = {}
-    for spec in specs:
-        path, sep, zone = spec.rpartition("=")
-        out[path if sep else ALL_FILES] = parse_tz(zone)
-    return out
-
-
-def parse_kind_specs(specs: tuple[str, ...]) -> dict[str, LogKind | None] | None:
-    """`--kind [FILE=]KIND` values: FILE (`*` for all) -> kind, None if none given."""
-    if not specs:
-        return None
-    out: dict[str, LogKind | None] = {}
-    kinds = [k.value for k in LogKind]
-    for spec in specs:
-        path, sep, value = spec.rpartition("=")
-        if value not in kinds:
-            raise UsageError(f"--kind {spec}: {value!r} is not a kind; write {' or '.join(kinds)}")
-        out[path if sep else ALL_FILES] = LogKind(value)
-    return out
-
-
-def _stdout_isatty() -> bool:
-    return sys.stdout.isatty()
-
-
-def report_inputs(
-    inputs: Sequence[InputSummary], warnings: Sequence[str], *, quiet: bool
-) -> None:
-    """Per-file counts (unless quiet), malformed lines and warnings on stderr."""
-    if not quiet:
-        for i in inputs:
-            sys.stderr.write(_summary_line(i) + "\n")
-    _report_malformed(inputs)
-    for w in warnings:
-        sys.stderr.write(f"warning: {w}\n")
-
-
-def _report_malformed(inputs: Sequence[InputSummary]) -> None:
-    """Every malformed line (up to a limit per file) on stderr, always."""
-    err = sys.stderr
-    for i in inputs:
-        for m in i.malformed[:MAX_MALFORMED_SHOWN]:
-            err.write(f"  {m.source}: malformed: {m.reason}\n")
-        if len(i.malformed) > MAX_MALFORMED_SHOWN:
-            err.write(
-                f"  ... and {len(i.malformed) - MAX_MALFORMED_SHOWN} more malformed lines "
-                "(all are listed in --format json)\n"
-            )
-
-
-def _summary_line(i: InputSummary) -> str:
-    c = i.lines
-    return (
-        f"{i.path}: {i.kind.value} log, {_n(c.total, 'line')}: {c.parsed} parsed, {c.skipped} skipped, "
-        f"{c.malformed} malformed; {_n(i.events, 'event')}; UTC offset {i.clock.label} ({i.clock.how})"
-    )
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+__all__ = ["analyze", "cli", "events", "main", "progress_display", "timeline"]
 
 
 def _stderr_isatty() -> bool:
@@ -180,40 +44,10 @@ def progress_display(*, quiet: bool) -> Iterator[OnProgress | None]:
     if quiet or not _stderr_isatty():
         yield None
         return
-    from .render.terminal import progress_bar
+    from ..render.terminal import progress_bar
 
     with progress_bar(sys.stderr) as on_progress:
         yield on_progress
-
-
-def guarded(f: F) -> F:
-    """Run a command body with the one error boundary."""
-
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = bool(kwargs.get("debug"))
-        try:
-            return f(*args, **kwargs)
-        except LmtraceError as e:
-            if debug:
-                raise
-            raise _Exit(str(e), int(e.exit_status)) from e
-        except KeyboardInterrupt:
-            click.echo("lmtrace: interrupted", err=True)
-            sys.exit(int(ExitStatus.CTRL_C))
-        except BrokenPipeError:
-            # the reader went away (`| head`): stop quietly, like grep
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(int(ExitStatus.OK))
-        except SystemExit as e:
-            # rich's Console.on_broken_pipe has already pointed stdout at
-            # devnull and raises SystemExit(1) from the BrokenPipeError
-            if isinstance(e.__context__, BrokenPipeError):
-                sys.exit(int(ExitStatus.OK))
-            raise
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -255,7 +89,7 @@ def events(
         lmtrace events collector.log zenpython.log | jq .host_name
         lmtrace events 'ceilometer-collector.log*' --tz +08:00 --format csv
     """
-    from .render.stream import write_events
+    from ..render.stream import write_events
 
     with progress_display(quiet=quiet) as on_progress:
         stream = load_events(
@@ -270,21 +104,6 @@ def events(
     sys.stdout.flush()
     if strict and stream.malformed:
         raise _Exit(f"{stream.malformed} malformed line(s) (--strict)", int(ExitStatus.FINDING))
-
-
-def _verdict_list(value: str | None, option: str) -> frozenset[Verdict] | None:
-    if not value:
-        return None
-    out = set()
-    for part in value.replace(" ", "").split(","):
-        if not part:
-            continue
-        try:
-            out.add(Verdict(part.lower()))
-        except ValueError:
-            valid = ", ".join(v.value for v in Verdict)
-            raise UsageError(f"{option} {part}: not a verdict; choose from {valid}") from None
-    return frozenset(out)
 
 
 @cli.command()
@@ -369,7 +188,7 @@ def analyze(
         lmtrace analyze 'collector.log*' zenpython.log --zenpack osi-2.x-pr401
         lmtrace analyze collector.log --format json --fail-on stale,lost
     """
-    from .analyze import Filters, resolve_handler_map
+    from ..analyze import Filters, resolve_handler_map
 
     if with_timeline and fmt in ("jsonl", "csv"):
         raise click.UsageError(
@@ -387,11 +206,11 @@ def analyze(
     report = _analysis(
         files, hmap, kind_specs, tz_specs, jobs, quiet, filters=filters, since=since, until=until
     )
-    from .render import write_report
+    from ..render import write_report
 
     if with_timeline:
-        from .hops import timelines_not_ok
-        from .render import write_report_with_timelines
+        from ..render import write_report_with_timelines
+        from ..timelines import timelines_not_ok
 
         write_report_with_timelines(
             report,
@@ -463,9 +282,9 @@ def timeline(
         lmtrace timeline collector.log zenpython.log --request req-d4c27d06-6329-4ce0-adb5-370b8ca83a22
         lmtrace timeline 'collector.log*' zenpython.log --instance pdcmtest --format markdown
     """
-    from .analyze import resolve_handler_map
-    from .hops import timeline_for
-    from .render import write_timeline
+    from ..analyze import resolve_handler_map
+    from ..render import write_timeline
+    from ..timelines import timeline_for
 
     if request is None and instance is None:
         raise click.UsageError("give --request REQ or --instance ID|NAME (or both)")
@@ -503,7 +322,7 @@ def _analysis(
     """The analysis `analyze` and `timeline` share: the input options as the
     library takes them, a progress bar while it runs, then the per-file
     counts and warnings on stderr. `options`: filters, since, until."""
-    from .analyze import analyze as run_analysis
+    from ..analyze import analyze as run_analysis
 
     with progress_display(quiet=quiet) as on_progress:
         report = run_analysis(

@@ -1,0 +1,15 @@
+"""The `lmtrace` command: click options in, library calls, a renderer out.
+
+Errors are converted once, in `main`: an `LmtraceError` becomes a one-line
+message and its exit status (2 for input and usage errors), Ctrl-C exits
+130 with a short message, a closed pipe ends output quietly.
+
+The package: `options` (what the commands share: options, the error
+boundary, stderr lines about the inputs) and `commands` (the commands).
+"""
+
+from __future__ import annotations
+
+from .commands import analyze, cli, events, main, timeline
+
+__all__ = ["analyze", "cli", "events", "main", "timeline"]

@@ -1,0 +1,282 @@
+"""Gather one migration's facts and judge them: phases, hosts, handler firings, outcome.
+
+`judge` turns a correlated group (lmtrace.correlate) into a `MigrationReport`:
+what reached Zenoss (`reached_of`), which handlers fired and in what order,
+the hosts each side names, the outcome its phases' roles give
+(lmtrace.phases), then the verdict the rules of lmtrace.verdict give.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from .correlate import Coverage, Group, Occurrence
+from .events import Event, Status
+from .findings import (
+    ContextReport,
+    CorrectedBy,
+    Firing,
+    MigrationReport,
+    Outcome,
+    PhaseReport,
+    Reached,
+    Sighting,
+    Verdict,
+)
+from .handlers import HandlerMap
+from .phases import LIVE_MIGRATION, Role, Side, classify
+from .verdict import FIRES, RULES, Facts, verb_of, where_of
+
+__all__ = ["CONTEXT_TAIL", "judge", "outcome_of", "reached_of"]
+
+
+CONTEXT_TAIL = timedelta(minutes=1)
+
+
+# domain.md, "Outcome": the first that applies
+_OUTCOMES = (
+    (Role.ABORT, Outcome.ABORTED),
+    (Role.ROLLBACK, Outcome.FAILED),
+    (Role.FINAL, Outcome.COMPLETED),
+)
+
+
+def _time_of(o: Occurrence) -> datetime:
+    return o.time
+
+
+def _absent_mapped(hmap: HandlerMap, phases: Sequence[PhaseReport]) -> tuple[str, ...]:
+    """Live-migration phases the map sends to a host-writing handler that
+    neither log holds for this migration."""
+    seen = {p.phase for p in phases}
+    out = set()
+    for event_type, handler in hmap.handlers.items():
+        info = classify(event_type)
+        if info is not None and handler is not None and hmap.writes_host(handler) and info.name not in seen:
+            out.add(info.name)
+    return tuple(sorted(out))
+
+
+def _log_end_near(coverage: Coverage | None, end: datetime | None) -> datetime | None:
+    """The end of the zenpython stretch holding `end` when it comes less than
+    a minute later (zenpython stopped listening, or the excerpt stops)."""
+    if coverage is None or end is None:
+        return None
+    for s in coverage.stretches:
+        if s.start <= end <= s.end:
+            return s.end if s.end - end < CONTEXT_TAIL else None
+    return None
+
+
+def reached_of(o: Occurrence, coverage: Coverage | None) -> Reached:
+    """`coverage` is None when no zenpython log was given at all."""
+    if o.dropped is not None:
+        return Reached.DISCARDED
+    if o.queued is not None:
+        return Reached.YES
+    if coverage is not None and coverage.covers(o.time):
+        return Reached.NO
+    return Reached.WOULD
+
+
+def _sighting(e: Event | None) -> Sighting | None:
+    if e is None:
+        return None
+    return Sighting(
+        path=e.source.path,
+        line=e.source.line,
+        at=e.logged_at,
+        local_time=e.local_time,
+        rcvtime=e.rcvtime,
+        status=_STATUS_TEXT[e.status],
+    )
+
+
+# Enum.value is a descriptor call; a Sighting is built for every sighting
+_STATUS_TEXT = {s: s.value for s in Status}
+
+
+def _firing(o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool) -> Firing | None:
+    handler = hmap.handler_for(o.event_type)
+    if handler is None or reached not in FIRES:
+        return None
+    e = o.queued if o.queued is not None else o.any
+    return Firing(
+        event_type=o.event_type,
+        handler=handler,
+        host=o.host_name,
+        time=o.apply_key()[0],
+        context=context,
+        writes_host=hmap.writes_host(handler),
+        assumed=hmap.is_assumed(handler),
+        reached=reached,
+        path=e.source.path,
+        line=e.source.line,
+    )
+
+
+def outcome_of(occs: Sequence[Occurrence]) -> Outcome:
+    """The first outcome whose role a phase has (`_OUTCOMES`), else completed
+    when a final phase is seen, else incomplete."""
+    roles = {o.phase.role for o in occs if o.phase is not None}
+    for role, outcome in _OUTCOMES:
+        if role in roles:
+            return outcome
+    return Outcome.INCOMPLETE
+
+
+def judge(
+    group: Group,
+    *,
+    context: Sequence[Occurrence],
+    coverage: Coverage | None,
+    hmap: HandlerMap,
+) -> MigrationReport:
+    """One migration's report. `context` is the instance's non-migration
+    occurrences in time order (compute.instance.update, power, ...)."""
+    occs = group.occurrences
+    phases = []
+    for o in occs:
+        ph = o.phase
+        assert ph is not None
+        r = reached_of(o, coverage)
+        phases.append(
+            PhaseReport(
+                event_type=o.event_type,
+                phase=ph.name,
+                event_id=o.event_id,
+                side=ph.side,
+                host_name=o.host_name,
+                generated=o.generated,
+                time=o.time,
+                collector=_sighting(o.collector),
+                zenpython=_sighting(o.queued),
+                dropped=_sighting(o.dropped),
+                reached=r,
+                handler=hmap.handler_for(o.event_type),
+                request_id=o.request_id,
+            )
+        )
+    dest_phases = [(o, p) for o, p in zip(occs, phases) if p.side is Side.DESTINATION and p.host_name]
+    proof = [(o, p) for o, p in dest_phases if o.phase is not None and o.phase.proves_move]
+    # the destination: post.dest.end's host when seen, else the latest destination-side phase's
+    dest_host = (proof or dest_phases)[-1][1].host_name if (proof or dest_phases) else None
+    source_host = next((p.host_name for p in phases if p.side is Side.SOURCE and p.host_name), None)
+
+    start, end = group.start, group.end
+    # each firing with the order Zenoss applied it in (Occurrence.apply_key:
+    # rcvtime when queued, else the collector's log time, line, place in line)
+    keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
+    for o, p in zip(occs, phases):
+        if (f := _firing(o, p.reached, hmap, context=False)) is not None:
+            keyed.append((o.apply_key(), f))
+    after_keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
+    window: list[ContextReport] = []
+    tail = end + CONTEXT_TAIL
+    # context is in time order: start at the window, stop after the first
+    # host-writing firing past it (all that corrected_by needs)
+    for i in range(bisect_left(context, start, key=_time_of), len(context)):
+        o = context[i]
+        inside = o.time <= tail
+        r = reached_of(o, coverage)
+        if inside:
+            window.append(_context_report(o, r, hmap))
+        f = _firing(o, r, hmap, context=True)
+        if f is None:
+            continue
+        (keyed if inside else after_keyed).append((o.apply_key(), f))
+        if not inside and f.writes_host and f.host is not None:
+            break
+    keyed.sort(key=lambda kf: kf[0])
+    after_keyed.sort(key=lambda kf: kf[0])
+    firings = [f for _, f in keyed]
+    after = [f for _, f in after_keyed]
+
+    outcome = outcome_of(occs)
+    lost = tuple(p for p in phases if p.reached in (Reached.NO, Reached.DISCARDED))
+    dest_handler = hmap.handler_for(LIVE_MIGRATION.proof_type)
+    # the first host-writing firing after the window, when it wrote the destination
+    first_after = next((f for f in after if f.writes_host and f.host is not None), None)
+    correction = (
+        first_after
+        if first_after is not None and dest_host is not None and first_after.host == dest_host
+        else None
+    )
+    facts = Facts(
+        outcome=outcome,
+        source=source_host,
+        destination=dest_host,
+        phases=tuple(phases),
+        firings=tuple(firings),
+        lost_mapped=tuple(p for p in lost if p.handler is not None),
+        would=bool(phases) and all(p.reached is Reached.WOULD for p in phases),
+        dest_mapped=dest_handler is not None and hmap.writes_host(dest_handler),
+        end=end,
+        correction=correction,
+        absent_mapped=_absent_mapped(hmap, phases),
+        log_ends=_log_end_near(coverage, end),
+    )
+    for rule in RULES:
+        got = rule(facts)
+        if got is not None:
+            verdict, reason, rec = got
+            break
+    else:  # pragma: no cover - rule_ok always answers
+        raise AssertionError("no rule applied")
+    if facts.order_decides:
+        # whatever the verdict, the host Zenoss kept depends on which came last
+        w = facts.writers[-2]
+        reason += (
+            f" (order-sensitive: {where_of(w)} {verb_of(w, 'wrote', 'would write')} {w.host} "
+            "less than 1 s before the last write)"
+        )
+
+    corrected = None
+    if (
+        verdict in (Verdict.STALE, Verdict.MISSED, Verdict.LOST)
+        and correction is not None
+        and correction.host is not None
+    ):
+        corrected = CorrectedBy(event_type=correction.event_type, time=correction.time, host=correction.host)
+    first_dest = next((p.phase for p in phases if dest_host and p.host_name == dest_host), None)
+    return MigrationReport(
+        request_id=group.request_id,
+        instance_id=group.instance_id or next((o.instance_id for o in occs if o.instance_id), None),
+        display_name=next((o.display_name for o in occs if o.display_name), None),
+        source_host=source_host,
+        destination_host=dest_host,
+        outcome=outcome,
+        verdict=verdict,
+        reason=reason,
+        recommendation=rec,
+        lost_phases=tuple(p.phase for p in lost),
+        corrected_by=corrected,
+        phases=tuple(phases),
+        handlers=tuple(firings),
+        first_destination_phase=first_dest,
+        proof_phase=proof[-1][1].phase if proof else None,
+        start=start,
+        end=end,
+        would=facts.would,
+        attached_requests=tuple(group.attached_requests),
+        order_sensitive=facts.order_sensitive,
+        device=next((o.device for o in occs if o.device), None),
+        context=tuple(window),
+    )
+
+
+def _context_report(o: Occurrence, reached: Reached, hmap: HandlerMap) -> ContextReport:
+    return ContextReport(
+        event_type=o.event_type,
+        event_id=o.event_id,
+        host_name=o.host_name,
+        generated=o.generated,
+        time=o.time,
+        collector=_sighting(o.collector),
+        zenpython=_sighting(o.queued),
+        dropped=_sighting(o.dropped),
+        reached=reached,
+        handler=hmap.handler_for(o.event_type),
+    )
