@@ -1,6 +1,6 @@
 """The shipped samples against their ground truth (each scenario's manifest.json).
 
-The generator (benchmarks/generate.py) writes, beside every log pair, what
+The generator (lmtrace.synthetic) writes, beside every log pair, what
 it put there: per migration the hosts, the expected outcome and verdict under
 each handler map, which handlers fire and which phases are lost. lmtrace must
 find exactly that by reading the logs alone.

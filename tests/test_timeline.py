@@ -532,7 +532,7 @@ def test_sample_lost_scenario_shows_the_missing_hop() -> None:
 
 
 def test_sample_skew_scenario_flags_every_queued_hop() -> None:
-    """samples/scenarios/skew: the Zenoss host's clock is 3 s behind (generate.py
+    """samples/scenarios/skew: the Zenoss host's clock is 3 s behind (lmtrace.synthetic
     --zenpython-skew -3), so every event is queued "before" Nova generated it."""
     d = SAMPLES / "scenarios" / "skew"
     manifest = json.loads((d / "manifest.json").read_text())
