@@ -19,10 +19,13 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .events import Event
 
 __all__ = [
     "ALL_FILES",
@@ -33,6 +36,7 @@ __all__ = [
     "format_offset",
     "given_clock",
     "infer_clock",
+    "joined_clock",
     "matches_file",
     "parse_tz",
     "tz_for",
@@ -197,3 +201,44 @@ def infer_clock(pairs: Iterable[tuple[datetime, datetime]]) -> FileClock:
         samples=len(deltas),
         warning=warning,
     )
+
+
+def joined_clock(rows: Sequence[tuple[Any, ...]], others: Iterable[Event]) -> FileClock:
+    """The clock of a log whose lines carry no UTC time of their own
+    (zenopenstack's): its lines joined to Ceilometer-side events (`others`,
+    with `generated`) by event id, else by event type + instance. Every
+    candidate pair gives an offset rounded to 15 minutes; the most common
+    one wins (a wrong pair rarely lands on it), and the file's offset is
+    then inferred, as for any log, from the pairs that agree with it."""
+    from .parse.rows import ID, INSTANCE, LOCAL_TIME, TYPE
+
+    by_id: dict[str, datetime] = {}
+    by_key: dict[tuple[str, str | None], list[datetime]] = {}
+    for e in others:
+        if e.generated is None or not e.event_type:
+            continue
+        if e.event_id is not None:
+            by_id[e.event_id] = e.generated
+        by_key.setdefault((e.event_type, e.instance_id), []).append(e.generated)
+    pairs: list[tuple[datetime, datetime]] = []
+    for r in rows:
+        local = r[LOCAL_TIME]
+        if local is None or not r[TYPE]:
+            continue
+        rid = r[ID]
+        if isinstance(rid, str) and rid in by_id:
+            pairs.append((local, by_id[rid]))
+            continue
+        for g in by_key.get((r[TYPE], r[INSTANCE]), ()):
+            pairs.append((local, g))
+    if not pairs:
+        return FileClock(tz=timezone.utc, source=OffsetSource.ASSUMED)
+
+    def rounded(p: tuple[datetime, datetime]) -> int:
+        return round((p[0] - p[1].replace(tzinfo=None)).total_seconds() / QUANTUM)
+    votes: dict[int, int] = {}
+    for p in pairs:
+        votes[rounded(p)] = votes.get(rounded(p), 0) + 1
+    best = max(votes.items(), key=lambda kv: (kv[1], -abs(kv[0])))[0]
+    return infer_clock(p for p in pairs if rounded(p) == best)
+

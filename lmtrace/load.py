@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from ._gc import gc_paused
-from .clock import FileClock, check_file_specs, given_clock, infer_clock, tz_for
+from .clock import FileClock, check_file_specs, given_clock, infer_clock, joined_clock, tz_for
 from .errors import UsageError
 from .events import Event, LineCounts, LogKind, Malformed
-from .parallel import KindSpec, kind_for, scan_files
+from .parallel import KindSpec, ScannedFile, kind_for, scan_files
 from .parse.rows import LOCAL_TIME, Row, build_events, row_time
 from .progress import OnProgress, Progress
 from .read import STDIN, expand_paths
@@ -147,25 +147,35 @@ def _load(
         read += n
         emit("reading")
 
+    def add(scanned: ScannedFile, clock: FileClock, at: int | None = None) -> None:
+        events.extend(build_events(scanned.kind, scanned.path, scanned.rows, to_utc=_to_utc(clock)))
+        summary = InputSummary(
+            path=scanned.path,
+            kind=scanned.kind,
+            lines=scanned.lines,
+            clock=clock,
+            events=len(scanned.rows),
+            malformed=scanned.malformed,
+            empty=scanned.empty,
+        )
+        inputs.append(summary) if at is None else inputs.insert(at, summary)
+
+    # zenopenstack lines carry no UTC time: their clock comes from joining
+    # them to the Ceilometer side, once every other file is read
+    later: list[tuple[int, ScannedFile, tzinfo | None]] = []
     for scanned in scan_files(
         expanded, kind=kind, full=full, jobs=jobs, on_bytes=on_bytes if on_progress else None
     ):
         path = scanned.path
         if on_file is not None:
             on_file(path)
-        clock = _clock_for(scanned.rows, tz_for(path, given, also=also.get(path, ())))
-        events.extend(build_events(scanned.kind, path, scanned.rows, to_utc=_to_utc(clock)))
-        inputs.append(
-            InputSummary(
-                path=path,
-                kind=scanned.kind,
-                lines=scanned.lines,
-                clock=clock,
-                events=len(scanned.rows),
-                malformed=scanned.malformed,
-                empty=scanned.empty,
-            )
-        )
+        forced = tz_for(path, given, also=also.get(path, ()))
+        if scanned.kind is LogKind.ZENOPENSTACK and forced is None:
+            later.append((len(inputs) + len(later), scanned, forced))
+            continue
+        add(scanned, _clock_for(scanned.rows, forced))
+    for at, scanned, _ in later:
+        add(scanned, joined_clock(scanned.rows, events), at)
     events.sort(key=sort_key)
     emit("analyzing")
     return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(repeated))

@@ -209,7 +209,7 @@ def _boundary(f: BinaryIO, pos: int, kind: LogKind, size: int) -> int:
             return size
         buf = carry + block
         base = at - len(carry)
-        if kind is LogKind.COLLECTOR:
+        if kind is LogKind.COLLECTOR or kind is LogKind.PUBLISHER:  # one line, one record
             i = buf.find(b"\n")
             if i >= 0:
                 return base + i + 1

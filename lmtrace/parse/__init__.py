@@ -47,6 +47,14 @@ def make_scanner(kind: LogKind, path: str, *, full: bool = True) -> Scanner:
         from .collector import CollectorScanner
 
         return CollectorScanner(path, full=full)
+    if kind is LogKind.ZENOPENSTACK:
+        from .zenopenstack import ZenopenstackScanner
+
+        return ZenopenstackScanner(path, full=full)
+    if kind is LogKind.PUBLISHER:
+        from .publisher import PublisherScanner
+
+        return PublisherScanner(path, full=full)
     from .zenpython import ZenpythonScanner
 
     return ZenpythonScanner(path, full=full)
@@ -57,9 +65,13 @@ def make_scanner(kind: LogKind, path: str, *, full: bool = True) -> Scanner:
 # PID, Zenoss' logging after a comma and the level.
 _MARKERS = (
     (b"record_events called", LogKind.COLLECTOR),
+    # zenopenstack's log holds Queued lines too (its own logger zen.zenopenstack)
+    (b"zen.OpenStack.zenopenstack", LogKind.ZENOPENSTACK),
+    (b"zen.zenopenstack", LogKind.ZENOPENSTACK),
     (b"ueued event (total of", LogKind.ZENPYTHON),
     (b"iscarded event - queue overflow", LogKind.ZENPYTHON),
     (b"zen.zenpython", LogKind.ZENPYTHON),
+    (b"ceilometer.publisher.http", LogKind.PUBLISHER),
     (b"ceilometer", LogKind.COLLECTOR),
 )
 _OSLO_PREFIX = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ [A-Z]+ ", re.M)
@@ -149,9 +161,10 @@ def sniff_kind(path: str, first: Chunk | None) -> LogKind:
     if first is None or not first.data or first.data.isspace():
         return LogKind.COLLECTOR  # empty or blank: nothing to misread
     raise InputError(
-        f"{path}: cannot tell whether this is a ceilometer collector log or a "
-        "zenpython log (no record_events or Queued event line near the top); "
-        f"say which for this file with --kind {path}=zenpython (or --kind {path}=collector)"
+        f"{path}: cannot tell whether this is a ceilometer collector log, a zenpython log, "
+        "a zenopenstack log or a notification agent's publisher log (no record_events, Queued event, "
+        "zenopenstack or ceilometer.publisher.http line near the top); "
+        f"say which for this file with --kind {path}=zenpython (or collector, zenopenstack, publisher)"
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from typing import TextIO
 
+from ..events import Status
 from ..load import EventStream
 from .fields import EVENT_COLUMNS, event_record, input_record
 
@@ -13,6 +15,9 @@ __all__ = ["write_events"]
 
 
 def write_events(stream: EventStream, fmt: str, out: TextIO) -> None:
+    # zenopenstack's other DEBUG lines are counted as parsed (they prove debug
+    # logging was on) but are not events: not listed
+    stream = dataclasses.replace(stream, events=tuple(e for e in stream.events if e.status is not Status.TICK))
     offsets = {i.path: i.clock.label for i in stream.inputs}
     if fmt == "jsonl":
         for e in stream.events:
