@@ -26,8 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from .events import Event, LogKind, Status
+from .events import Event, Status
 from .phases import PhaseInfo, classify
+from .zenpath import ARRIVED, CEILOMETER_SIDE, NOT_EVENTS
 
 __all__ = [
     "Coverage",
@@ -52,8 +53,9 @@ class Occurrence:
     what zenpython queued, and whether zenpython then dropped it."""
 
     collector: Event | None = None
-    queued: Event | None = None
-    dropped: Event | None = None  # Status.DISCARDED or Status.DROPPED
+    queued: Event | None = None  # queued, or (zenopenstack) mapped: it arrived
+    dropped: Event | None = None  # discarded, dropped, or (zenopenstack) unprocessed
+    failed: Event | None = None  # the HTTP publisher failed to post it (3.x/4.x path)
 
     @property
     def any(self) -> Event:
@@ -155,14 +157,20 @@ def join_sightings(events: Iterable[Event]) -> list[Occurrence]:
     queued: list[Event] = []
     dropped: list[Event] = []
     for e in events:
-        if e.source.kind is LogKind.COLLECTOR:
+        if e.status in NOT_EVENTS or not e.event_type:
+            continue  # pipeline facts (posts, released maps, debug lines): not events
+        if e.source.kind in CEILOMETER_SIDE:
             if e.event_id is not None and e.event_id in by_id:
-                continue  # the same event logged twice (collector and agent logs both given)
-            o = Occurrence(collector=e)
+                # the same event logged twice (collector and agent logs both
+                # given; a TRACE body, then the failure of its post)
+                if e.status is Status.FAILED:
+                    by_id[e.event_id].failed = e
+                continue
+            o = Occurrence(collector=e, failed=e if e.status is Status.FAILED else None)
             occs.append(o)
             if e.event_id is not None:
                 by_id[e.event_id] = o
-        elif e.status is Status.QUEUED:
+        elif e.status in ARRIVED:
             queued.append(e)
         else:
             dropped.append(e)
@@ -180,7 +188,7 @@ def join_sightings(events: Iterable[Event]) -> list[Occurrence]:
 
 def _slot(o: Occurrence, e: Event) -> Event | None:
     """What `o` already holds where `e` would go."""
-    return o.queued if e.status is Status.QUEUED else o.dropped
+    return o.queued if e.status in ARRIVED else o.dropped
 
 
 def _join_loose(loose: list[Event], occs: list[Occurrence], by_id: dict[str, Occurrence]) -> None:
@@ -236,7 +244,7 @@ def _join_loose(loose: list[Event], occs: list[Occurrence], by_id: dict[str, Occ
 
 
 def _attach(o: Occurrence, e: Event) -> None:
-    if e.status is Status.QUEUED:
+    if e.status in ARRIVED:
         if o.queued is None:
             o.queued = e
     elif o.dropped is None:

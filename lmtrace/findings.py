@@ -13,6 +13,7 @@ from datetime import datetime
 from .correlate import Coverage
 from .load import InputSummary
 from .phases import Side
+from .zenpath import PipelineFacts
 
 __all__ = [
     "AppliedFilters",
@@ -62,6 +63,9 @@ class Reached(str, enum.Enum):
     DISCARDED = "discarded"  # queued, then dropped (queue overflow, transform)
     NO = "no"  # zenpython was listening (covered) but never queued it
     WOULD = "would"  # no zenpython log covers it: what Zenoss would have done
+    #: zenopenstack was listening but logs nothing for a type its MAPPERS does
+    #: not map (3.x/4.x path): it may have arrived; it never sets the verdict
+    UNLOGGED = "unlogged"
 
     def __str__(self) -> str:
         return self.value
@@ -94,6 +98,8 @@ class PhaseReport:
     reached: Reached
     handler: str | None
     request_id: str | None
+    #: why it was lost, as a line says (a failed post, zenopenstack's error, an overflow)
+    cause: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +170,9 @@ class MigrationReport:
     device: str | None = None
     #: the instance's non-migration events inside the migration's window
     context: tuple[ContextReport, ...] = ()
+    #: zenopenstack's `Released objectmap` after the last firing: the host
+    #: the model got (3.x/4.x path; None when no such line)
+    released_host: str | None = None
 
     @property
     def label(self) -> str:
@@ -175,6 +184,9 @@ class HandlerMapInfo:
     name: str
     source: str
     shape: str
+    #: the ZenPack generation the inputs show (lmtrace.zenpath), and why this map
+    generation: str = ""
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -222,3 +234,5 @@ class Report:
     summary: Summary
     warnings: tuple[str, ...] = field(default=())
     filters: AppliedFilters = field(default=AppliedFilters())
+    #: the 3.x/4.x path's facts (posts, statuses, lost events); None without such inputs
+    pipeline: PipelineFacts | None = None

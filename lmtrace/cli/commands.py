@@ -112,9 +112,9 @@ def events(
 @click.option(
     "--zenpack",
     type=click.Choice(sorted(BUILTIN_MAPS)),
-    default=DEFAULT_MAP,
-    show_default=True,
-    help="Built-in handler map: which ZenPack's events.py Zenoss runs.",
+    default=None,
+    help="Built-in handler map: which ZenPack's events.py Zenoss runs. Default: the one of the ZenPack "
+    f"generation the inputs show (osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}).",
 )
 @click.option(
     "--handler-map",
@@ -162,7 +162,7 @@ def analyze(
     debug: bool,
     jobs: int,
     fmt: str,
-    zenpack: str,
+    zenpack: str | None,
     handler_map_path: str | None,
     since: str | None,
     until: str | None,
@@ -240,9 +240,9 @@ def analyze(
 @click.option(
     "--zenpack",
     type=click.Choice(sorted(BUILTIN_MAPS)),
-    default=DEFAULT_MAP,
-    show_default=True,
-    help="Built-in handler map: which ZenPack's events.py Zenoss runs.",
+    default=None,
+    help="Built-in handler map: which ZenPack's events.py Zenoss runs. Default: the one of the ZenPack "
+    f"generation the inputs show (osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}).",
 )
 @click.option(
     "--handler-map",
@@ -263,7 +263,7 @@ def timeline(
     debug: bool,
     jobs: int,
     fmt: str,
-    zenpack: str,
+    zenpack: str | None,
     handler_map_path: str | None,
     request: str | None,
     instance: str | None,
@@ -312,7 +312,7 @@ def timeline(
 
 def _analysis(
     files: tuple[str, ...],
-    hmap: HandlerMap,
+    hmap: HandlerMap | None,
     kind_specs: tuple[str, ...],
     tz_specs: tuple[str, ...],
     jobs: int,

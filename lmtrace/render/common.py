@@ -34,6 +34,7 @@ from ..load import InputSummary
 from .fields import (
     phase_name,
 )
+from .pathfields import released_row
 
 WIDTH = 118  # text lines stay below 120 columns where the content allows
 
@@ -161,6 +162,8 @@ def details(m: MigrationReport, files: FileLabels) -> list[tuple[str, str]]:
         rows.append(("attached requests", ", ".join(m.attached_requests)))
     if m.device:
         rows.append(("device", m.device))
+    if (rel := released_row(m)) is not None:
+        rows.append(rel)
     return rows
 
 
@@ -316,9 +319,11 @@ def input_line(i: InputSummary) -> str:
 def coverage_lines(i: InputSummary, cov: Coverage | None) -> list[str]:
     """What a zenpython log covers: its stretches (summed up past a few)
     and every gap, one line each; [] for a collector log."""
-    if i.kind is not LogKind.ZENPYTHON:
+    if i.kind not in (LogKind.ZENPYTHON, LogKind.ZENOPENSTACK):
         return []
     if cov is None or not cov.stretches:
+        if i.kind is LogKind.ZENOPENSTACK:
+            return ["coverage: none (no DEBUG line of zen.OpenStack.zenopenstack: debug logging was off)"]
         return ["coverage: none (no queued-event line: zenpython debug logging was off)"]
     st = cov.stretches
     if len(st) <= _LIST_STRETCHES:

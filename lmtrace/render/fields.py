@@ -26,6 +26,7 @@ from ..findings import (
 from ..hops import Hop, Timeline, TimelineEntry
 from ..load import InputSummary
 from ..phases import classify
+from .pathfields import pipeline_record
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -162,6 +163,7 @@ MIGRATION_COLUMNS = (
     "proof_phase",
     "order_sensitive",
     "device",
+    "released_host",
 )
 
 
@@ -214,6 +216,7 @@ def phase_record(p: PhaseReport) -> dict[str, Any]:
         "discarded": _discarded_sighting(p.dropped),
         "reached": p.reached.value,
         "handler": p.handler,
+        "cause": p.cause,
     }
 
 
@@ -262,6 +265,7 @@ def migration_record(m: MigrationReport) -> dict[str, Any]:
         "attached_requests": list(m.attached_requests),
         "order_sensitive": m.order_sensitive,
         "device": m.device,
+        "released_host": m.released_host,
         "phases": [phase_record(p) for p in m.phases],
         "handlers": [firing_record(f) for f in m.handlers],
     }
@@ -287,7 +291,7 @@ def _cell(v: Any) -> str:
 
 
 def handler_map_record(h: HandlerMapInfo) -> dict[str, str]:
-    return {"name": h.name, "source": h.source, "shape": h.shape}
+    return {"name": h.name, "source": h.source, "shape": h.shape, "generation": h.generation, "why": h.why}
 
 
 def summary_record(s: Summary) -> dict[str, Any]:
@@ -322,14 +326,18 @@ def report_record(report: Report) -> dict[str, Any]:
     return {
         "migrations": [migration_record(m) for m in report.migrations],
         "inputs": [
-            input_record(i, report.coverage.get(i.path, Coverage(())) if i.kind is LogKind.ZENPYTHON else None)
+            input_record(i, report.coverage.get(i.path, Coverage(())) if i.kind in _COVERED else None)
             for i in report.inputs
         ],
         "handler_map": handler_map_record(report.handler_map),
         "filters": filters_record(report.filters),
         "summary": summary_record(report.summary),
         "warnings": list(report.warnings),
+        "pipeline": pipeline_record(report.pipeline),
     }
+
+
+_COVERED = (LogKind.ZENPYTHON, LogKind.ZENOPENSTACK)
 
 
 # --- lmtrace timeline -------------------------------------------------------

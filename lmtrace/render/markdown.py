@@ -30,6 +30,7 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
+from .pathfields import handler_map_why, pipeline_lines
 
 __all__ = ["md_code", "md_text", "write_report_markdown", "write_timeline_markdown"]
 
@@ -113,6 +114,14 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
     add(
         f"**Handler map:** {md_code(h.name)} (source: {md_code(h.source)}; shape: {md_code(h.shape)})"
     )
+    if (why := handler_map_why(h)) is not None:
+        add("")
+        add(md_text(why))
+    if report.pipeline is not None:
+        add("")
+        add("**Pipeline (3.x/4.x: HTTP publisher → zenopenstack):**")
+        add("")
+        lines.extend(f"- {md_text(pl)}" for pl in pipeline_lines(report.pipeline))
     add("")
     add("## Summary")
     add("")

@@ -42,6 +42,7 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
+from .pathfields import handler_map_why, pipeline_lines
 
 if TYPE_CHECKING:
     from ..hops import Timeline
@@ -241,6 +242,9 @@ def print_report(report: Report, out: TextIO | Console) -> None:
     console.print(inputs)
     h = report.handler_map
     console.print(Text(f"handler map: {h.name} (source: {h.source}; shape: {h.shape})"))
+    for extra in [handler_map_why(h) or "", *pipeline_lines(report.pipeline)]:
+        if extra:
+            console.print(Text(extra), overflow="fold")
 
     counts = "  ".join(f"{v} {c}" for v, c in verdict_counts(report))
     head = ("migration", "name", "source → destination", "outcome", "verdict")

@@ -39,6 +39,7 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
+from .pathfields import handler_map_why, pipeline_lines
 
 __all__ = ["TEXT_HEAD", "text_phase_table", "write_report_text", "write_timeline_text"]
 
@@ -61,6 +62,10 @@ def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> 
         rows.append((*cells[:_SIDE], side, *cells[_SIDE + 1 :]))
         below.append(None if dropped is None else (ZEN_COLUMN, dropped))
     return _table(PHASE_HEAD, rows, indent, below=below)
+
+
+def _para(text: str) -> list[str]:
+    return textwrap.wrap(text, width=WIDTH, initial_indent="  ", subsequent_indent="    ", break_long_words=False)
 
 
 def _wrap(label: str, text: str, indent: int = 2, pad: int = 19) -> list[str]:
@@ -118,6 +123,13 @@ def write_report_text(report: Report, out: TextIO) -> None:
     add("")
     add("HANDLER MAP")
     add(f"  {h.name} (source: {h.source}; shape: {h.shape})")
+    if (why := handler_map_why(h)) is not None:
+        lines.extend(_para(why))
+    if report.pipeline is not None:
+        add("")
+        add("PIPELINE (3.x/4.x: HTTP publisher -> zenopenstack)")
+        for pl in pipeline_lines(report.pipeline):
+            lines.extend(_para(pl))
     add("")
     add("SUMMARY")
     add(f"  migrations: {report.summary.migrations}")

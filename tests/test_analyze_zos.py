@@ -1,0 +1,58 @@
+"""analyze on the 3.x/4.x path: zenopenstack's log alone, with the notification
+agent's publisher log, at INFO (debug off), and the generation it detects."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lmtrace.analyze import analyze
+from lmtrace.findings import Reached, Verdict
+from lmtrace.handlers import builtin_map
+
+DATA = Path(__file__).parent / "data" / "zos"
+ZOS = str(DATA / "research_example_zenopenstack.log")
+AGENT = str(DATA / "research_example_agent-notification.log")
+
+
+def test_zenopenstack_alone_is_stale_with_the_destination_unknown():
+    r = analyze([ZOS])
+    (m,) = r.migrations
+    assert (m.verdict, m.source_host, m.destination_host) == (Verdict.STALE, "compute-01", None)
+    assert "destination is unknown" in m.reason
+    assert m.released_host == "compute-01"
+    assert [(f.event_type[-9:], f.host, f.reached) for f in m.handlers] == [("_post.end", "compute-01", Reached.YES)]
+    assert r.handler_map.name == "osi-3.x" and r.handler_map.generation == "3.x/4.x"
+
+
+def test_with_the_publisher_the_destination_is_known_and_unmapped_phases_unlogged():
+    r = analyze([ZOS, AGENT])
+    (m,) = r.migrations
+    assert (m.verdict, m.destination_host) == (Verdict.STALE, "compute-02")
+    assert {p.phase: p.reached for p in m.phases} == {"post.dest.end": Reached.UNLOGGED, "_post.end": Reached.YES}
+    assert r.pipeline is not None
+    assert r.pipeline.statuses == {"200": 4, "502": 1} and r.pipeline.failures == 1
+    causes = sorted(e.cause for e in r.pipeline.lost_events)
+    assert causes[0].startswith("the HTTP publisher failed to post it: HTTP 502")
+    assert causes[1] == "zenopenstack could not process it: SyntaxError: unexpected EOF while parsing"
+
+
+def test_a_given_map_wins_over_the_generation():
+    r = analyze([ZOS], handler_map=builtin_map("osi-2.x"))
+    assert r.handler_map.name == "osi-2.x" and "given" in r.handler_map.why
+    assert r.handler_map.generation == "3.x/4.x"
+
+
+def test_info_level_log_covers_nothing_and_verdicts_say_would(tmp_path: Path):
+    # the same log at INFO: only the ERROR line and its traceback remain
+    text = Path(ZOS).read_text()
+    keep = re.split(r"(?m)^(?=\d{4}-)", text)
+    info = "".join(rec for rec in keep if " ERROR " in rec.split("\n", 1)[0])
+    zos = tmp_path / "zenopenstack.log"
+    zos.write_text(info)
+    r = analyze([str(zos), AGENT])
+    (m,) = r.migrations
+    assert m.would and all(p.reached is Reached.WOULD for p in m.phases)
+    assert m.verdict is Verdict.STALE
+    assert any("debug logging was off" in w for w in r.warnings)
+    assert r.pipeline is not None and r.pipeline.debug_off == (str(zos),)
