@@ -56,3 +56,55 @@ def test_info_level_log_covers_nothing_and_verdicts_say_would(tmp_path: Path):
     assert m.verdict is Verdict.STALE
     assert any("debug logging was off" in w for w in r.warnings)
     assert r.pipeline is not None and r.pipeline.debug_off == (str(zos),)
+
+
+# --- the constructed samples and the generator, against their ground truth ---
+
+ROOT = Path(__file__).resolve().parent.parent
+ZOS_SAMPLES = ROOT / "samples" / "zenopenstack"
+
+
+def _verdicts(paths: list[str], **kw: object) -> dict[str | None, tuple[str, str | None]]:
+    r = analyze(paths, **kw)  # type: ignore[arg-type]
+    return {m.display_name: (m.verdict.value, m.destination_host) for m in r.migrations}
+
+
+def _truth(d: Path) -> dict[str | None, tuple[str, str | None]]:
+    import json
+
+    man = json.loads((d / "manifest.json").read_text())
+    return {m["display_name"]: (m["verdict"], m["destination_host"]) for m in man["migrations"] if m["visible"]}
+
+
+def test_samples_match_their_manifests():
+    from lmtrace.handlers import load_handler_map
+
+    for name in ("stale", "fixed", "info", "lost"):
+        d = ZOS_SAMPLES / name
+        kw = {"handler_map": load_handler_map(str(d / "fixed-map.toml"))} if name == "fixed" else {}
+        got = _verdicts([str(d / "zenopenstack.log"), str(d / "agent.log")], **kw)
+        assert got == _truth(d), name
+
+
+def test_stale_sample_alone_reads_stale_with_the_destination_unknown():
+    got = _verdicts([str(ZOS_SAMPLES / "stale" / "zenopenstack.log")])
+    assert set(got.values()) == {("stale", None)} and len(got) == 3
+
+
+def test_generator_ground_truth(tmp_path: Path):
+    from lmtrace.synthetic.args import main
+
+    for seed, extra in ((7, []), (8, ["--fixed"]), (9, ["--info"]), (10, ["--trace-until", "900"])):
+        out = tmp_path / str(seed)
+        assert main(["--zenopenstack", "--migrations", "10", "--seed", str(seed), "--out", str(out), *extra]) == 0
+        kw = {}
+        if "--fixed" in extra:
+            from lmtrace.handlers import HandlerMap, MapShape
+
+            kw["handler_map"] = HandlerMap(
+                name="fixed", source="test", shape=MapShape.TOML,
+                handlers={"compute.instance.live_migration.post.dest.end": "instance_update",
+                          "compute.instance.update": "instance_update_status"},
+            )  # fmt: skip
+        got = _verdicts([str(out / "zenopenstack.log"), str(out / "agent.log")], **kw)
+        assert got == _truth(out), (seed, extra)

@@ -114,7 +114,7 @@ def write_report_text(report: Report, out: TextIO) -> None:
     for i in report.inputs:
         num = files.number[i.path]
         add(f"  #{num} {i.path}")
-        add(f"     {input_line(i)}")
+        lines.extend(textwrap.wrap(input_line(i), width=WIDTH, initial_indent="     ", subsequent_indent="       "))
         for c in coverage_lines(i, report.coverage.get(i.path)):
             add(f"     {c}")
     if not report.inputs:
