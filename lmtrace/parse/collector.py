@@ -147,7 +147,8 @@ class CollectorScanner:
         source = (line, offset)
         at = text.find("record_events called (events=")
         payload = text[at + len("record_events called (events=") :].rstrip()
-        m = _PREFIX.match(text)
+        # search, not match: NULs, a BOM or the rest of a cut line may stand before it
+        m = _PREFIX.search(text, 0, max(at, 0))
         local_time = None
         if m is not None:
             try:
@@ -238,7 +239,10 @@ class CollectorScanner:
                 generated = parse_generated(str(ev.get("generated")))
             except ValueError:
                 raise _BadRecord(f"event {i + 1}: bad generated time {ev.get('generated')!r}") from None
-            traits = tuple(_dict_trait(t, i + 1) for t in ev.get("traits") or ())
+            raw_traits = ev.get("traits") or ()
+            if not isinstance(raw_traits, (list, tuple)):
+                raise _BadRecord(f"event {i + 1}: traits are not a list: {raw_traits!r:.60}")
+            traits = tuple(_dict_trait(t, i + 1) for t in raw_traits)
             hot = _hot_of(traits)
             out.append(
                 _row(
@@ -269,7 +273,7 @@ def _datetime_to_iso(m: re.Match[str]) -> str:
     try:
         parts = [int(p) for p in m[1].split(",") if p.strip()]
         return repr(datetime(*parts).isoformat())  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # out of range: left as is, so unreadable
         return m[0]
 
 
@@ -392,8 +396,8 @@ def _dict_trait(t: Any, n: int) -> Trait:
         raise _BadRecord(f"event {n}: unreadable trait {t!r:.60}")
     try:
         dtype = TraitType(int(dtype_v))  # type: ignore[arg-type]  # None: TypeError below
-    except (TypeError, ValueError):
-        raise _BadRecord(f"event {n}: trait {name!r} has a bad dtype {dtype_v!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise _BadRecord(f"event {n}: trait {name!r:.60} has a bad dtype {dtype_v!r:.60}") from None
     if dtype is TraitType.DATETIME and isinstance(value, str):
         return Trait(str(name), dtype, _typed(dtype, value))
     return Trait(str(name), dtype, value)
