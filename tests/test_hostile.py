@@ -211,3 +211,16 @@ def test_an_internal_error_in_a_subprocess_prints_no_traceback(tmp_path: Path) -
     assert "internal error while reading" in err and "ZeroDivisionError: division by zero" in err
     p = lmtrace("analyze", str(SAMPLES / "collector.log"), "-q", "-j", "1", "--debug", env=env)
     assert p.returncode == 1 and "Traceback" in p.stderr.decode()
+
+
+@pytest.mark.parametrize("command", ["analyze", "timeline"])
+def test_a_handler_map_on_dev_zero_is_refused_at_once(command: str) -> None:
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    r = run(command, str(SAMPLES / "collector.log"), "--handler-map", "/dev/zero", "-q",
+            *(["--request", "r"] if command == "timeline" else []))
+    assert r.exit_code == 2
+    assert r.stderr == (
+        "Error: /dev/zero: not a regular file (a pipe, device or socket); save the handler map to a file "
+        "and give its path\n"
+    )
