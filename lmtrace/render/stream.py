@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 from typing import TextIO
 
 from ..events import Status
 from ..load import EventStream
 from .fields import EVENT_COLUMNS, event_record, input_record
+from .jsonout import JsonWriter
 
 __all__ = ["write_events"]
 
@@ -20,16 +20,15 @@ def write_events(stream: EventStream, fmt: str, out: TextIO) -> None:
     stream = dataclasses.replace(stream, events=tuple(e for e in stream.events if e.status is not Status.TICK))
     offsets = {i.path: i.clock.label for i in stream.inputs}
     if fmt == "jsonl":
+        writer = JsonWriter(out)
         for e in stream.events:
-            out.write(json.dumps(event_record(e, offsets.get(e.source.path)), ensure_ascii=False))
-            out.write("\n")
+            writer.line(event_record(e, offsets.get(e.source.path)))
     elif fmt == "json":
         doc = {
             "inputs": [input_record(i) for i in stream.inputs],
             "events": [event_record(e, offsets.get(e.source.path)) for e in stream.events],
         }
-        json.dump(doc, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        JsonWriter(out).document(doc)
     elif fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
         w.writerow(EVENT_COLUMNS)
