@@ -108,3 +108,24 @@ def test_generator_ground_truth(tmp_path: Path):
             )  # fmt: skip
         got = _verdicts([str(out / "zenopenstack.log"), str(out / "agent.log")], **kw)
         assert got == _truth(out), (seed, extra)
+
+
+def test_readme_report_is_current(monkeypatch):
+    """The README's section "Zenoss 6.8+ and ZenPack 3.x/4.x" shows a real run on the samples."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from lmtrace.cli import cli
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Zenoss 6.8+ and ZenPack 3.x/4.x", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```text\n\$ (lmtrace [^\n]*)\n(.*?)```", section, re.S)
+    assert blocks
+    monkeypatch.chdir(ROOT)
+    for command, shown in blocks:
+        out = CliRunner().invoke(cli, shlex.split(command)[1:]).stdout
+        if shown.startswith("...\n"):  # an excerpt: its lines appear in the output as shown
+            assert shown[4:] in out, command
+        else:
+            assert out == shown, command
