@@ -23,10 +23,12 @@ from .common import (
     crosses_midnight,
     details,
     firing_rows,
+    heading,
     headline,
     input_line,
     none_matched,
     notices,
+    operation_counts,
     phase_cells,
     route,
     title,
@@ -44,7 +46,7 @@ __all__ = ["TEXT_HEAD", "text_phase_table", "write_report_text", "write_timeline
 
 _SIDE = PHASE_HEAD.index("side")
 #: the side as the text table writes it, to stay within WIDTH
-_TEXT_SIDE = {"destination": "dest", "source": "source"}
+_TEXT_SIDE = {"destination": "dest", "source": "source", "neither": "neither"}
 
 
 def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> list[str]:
@@ -121,6 +123,9 @@ def write_report_text(report: Report, out: TextIO) -> None:
     add("")
     add("SUMMARY")
     add(f"  migrations: {report.summary.migrations}")
+    kinds = operation_counts(report)
+    if kinds is not None:
+        add(f"  operations: {kinds}")
     add("  verdicts:   " + "  ".join(f"{v} {c}" for v, c in verdict_counts(report)))
     add(f"  lost phases that no handler listens to: {report.summary.lost_unmapped}")
     add(f"  zenpython coverage gaps: {report.summary.coverage_gaps}")
@@ -131,7 +136,7 @@ def write_report_text(report: Report, out: TextIO) -> None:
         add(none_matched(report))
     for m in report.migrations:
         add("")
-        add(f"MIGRATION {title(m)}")
+        add(f"{heading(m).upper()} {title(m)}")
         add(f"  {route(m)}  {m.outcome.value}  VERDICT: {m.verdict.value.upper()}")
         for notice in notices(m):
             add(f"  ! {notice}")
