@@ -387,6 +387,7 @@ def timeline_entry_record(e: TimelineEntry) -> dict[str, Any]:
 def timeline_record(t: Timeline) -> dict[str, Any]:
     """A `lmtrace.hops.Timeline`, entries in UTC order."""
     return {
+        "operation": t.operation,
         "title": t.title,
         "request_id": t.request_id,
         "attached_requests": list(t.attached_requests),

@@ -62,7 +62,11 @@ def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> 
         side = _TEXT_SIDE.get(cells[_SIDE], cells[_SIDE])
         rows.append((*cells[:_SIDE], side, *cells[_SIDE + 1 :]))
         below.append(None if dropped is None else (ZEN_COLUMN, dropped))
-    return _table(PHASE_HEAD, rows, indent, below=below)
+    out = _table(PHASE_HEAD, rows, indent, below=below)
+    if indent > 2 and any(len(x) > WIDTH for x in out):
+        # long phase names (resize.confirm.start) and line numbers: less indent
+        out = _table(PHASE_HEAD, rows, 2, below=below)
+    return out
 
 
 def _wrap(label: str, text: str, indent: int = 2, pad: int = 19) -> list[str]:
