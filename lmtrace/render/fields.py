@@ -26,6 +26,7 @@ from ..findings import (
 from ..hops import Hop, Timeline, TimelineEntry
 from ..load import InputSummary
 from ..phases import classify
+from .jsonout import json_value
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -84,9 +85,12 @@ def iso(dt: datetime | None) -> str | None:
 
 
 def jsonable(v: TraitValue) -> Any:
+    """A trait value as JSON holds it (see lmtrace.render.jsonout)."""
+    if v is None or type(v) is str:  # nearly every value
+        return v
     if isinstance(v, datetime):
         return iso(v)
-    return v
+    return json_value(v)
 
 
 def event_record(e: Event, utc_offset: str | None = None) -> dict[str, Any]:
