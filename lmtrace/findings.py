@@ -36,6 +36,7 @@ class Outcome(str, enum.Enum):
     COMPLETED = "completed"
     FAILED = "failed"  # rolled back
     ABORTED = "aborted"
+    REVERTED = "reverted"  # a resize reverted: back on its source, the right final host
     INCOMPLETE = "incomplete"  # logs end or phases missing
 
     def __str__(self) -> str:
@@ -170,6 +171,11 @@ class MigrationReport:
     device: str | None = None
     #: the instance's non-migration events inside the migration's window
     context: tuple[ContextReport, ...] = ()
+    #: which operation moved the VM: live-migration, resize, evacuate, unshelve
+    operation: str = "live-migration"
+    #: the host Zenoss should end with: the destination, or the source for a
+    #: reverted resize
+    expected_host: str | None = None
     #: zenopenstack's `Released objectmap` after the last firing: the host
     #: the model got (3.x/4.x path; None when no such line)
     released_host: str | None = None
@@ -199,6 +205,10 @@ class Summary:
     notes: tuple[str, ...] = ()
     #: how many migrations the logs held before the filters (None: as `migrations`)
     migrations_in_logs: int | None = None
+    #: reported operations per kind (`live-migration`, `resize`, ...), in table order
+    operations: dict[str, int] = field(default_factory=dict)
+    #: the operations the recommended change covers, in table order
+    change_operations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

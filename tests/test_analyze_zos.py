@@ -79,7 +79,7 @@ def _truth(d: Path) -> dict[str | None, tuple[str, str | None]]:
 def test_samples_match_their_manifests():
     from lmtrace.handlers import load_handler_map
 
-    for name in ("stale", "fixed", "info", "lost"):
+    for name in ("stale", "fixed", "info", "lost", "ops"):
         d = ZOS_SAMPLES / name
         kw = {"handler_map": load_handler_map(str(d / "fixed-map.toml"))} if name == "fixed" else {}
         got = _verdicts([str(d / "zenopenstack.log"), str(d / "agent.log")], **kw)
@@ -99,13 +99,9 @@ def test_generator_ground_truth(tmp_path: Path):
         assert main(["--zenopenstack", "--migrations", "10", "--seed", str(seed), "--out", str(out), *extra]) == 0
         kw = {}
         if "--fixed" in extra:
-            from lmtrace.handlers import HandlerMap, MapShape
+            from lmtrace.handlers import load_handler_map
 
-            kw["handler_map"] = HandlerMap(
-                name="fixed", source="test", shape=MapShape.TOML,
-                handlers={"compute.instance.live_migration.post.dest.end": "instance_update",
-                          "compute.instance.update": "instance_update_status"},
-            )  # fmt: skip
+            kw["handler_map"] = load_handler_map(str(ROOT / "samples" / "maps" / "fixed.toml"))
         got = _verdicts([str(out / "zenopenstack.log"), str(out / "agent.log")], **kw)
         assert got == _truth(out), (seed, extra)
 

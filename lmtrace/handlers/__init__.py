@@ -58,7 +58,7 @@ from ..errors import HandlerMapError
 from .builtin import BUILTIN_MAPS, DEFAULT_MAP, builtin_map
 from .eventspy import load_events_py
 from .handlermap import HandlerMap, MapShape
-from .recommend import recommended_change
+from .recommend import fixed_handlers, recommended_change
 from .tomlmap import load_toml
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "HandlerMap",
     "MapShape",
     "builtin_map",
+    "fixed_handlers",
     "load_handler_map",
     "recommended_change",
 ]

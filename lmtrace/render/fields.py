@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..correlate import Coverage, Stretch
-from ..events import Event, LineCounts, LogKind, TraitValue
+from ..events import Event, LineCounts, TraitValue
 from ..findings import (
     AppliedFilters,
     CorrectedBy,
@@ -27,7 +27,7 @@ from ..hops import Hop, Timeline, TimelineEntry
 from ..load import InputSummary
 from ..phases import classify
 from .jsonout import json_value
-from .pathfields import pipeline_record
+from .pathfields import COVERED_KINDS, pipeline_record
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -167,6 +167,9 @@ MIGRATION_COLUMNS = (
     "proof_phase",
     "order_sensitive",
     "device",
+    # added with the other operations: at the end, so that earlier columns keep their places
+    "operation",
+    "expected_host",
     "released_host",
 )
 
@@ -249,11 +252,13 @@ def corrected_by_record(c: CorrectedBy | None) -> dict[str, Any] | None:
 def migration_record(m: MigrationReport) -> dict[str, Any]:
     """One migration: the object of json's `migrations[]` and of each jsonl line."""
     return {
+        "operation": m.operation,
         "request_id": m.request_id,
         "instance_id": m.instance_id,
         "display_name": m.display_name,
         "source_host": m.source_host,
         "destination_host": m.destination_host,
+        "expected_host": m.expected_host,
         "outcome": m.outcome.value,
         "verdict": m.verdict.value,
         "reason": m.reason,
@@ -303,6 +308,8 @@ def summary_record(s: Summary) -> dict[str, Any]:
         "migrations": s.migrations,
         # before the filters
         "migrations_in_logs": s.migrations if s.migrations_in_logs is None else s.migrations_in_logs,
+        # per kind of operation, every kind in table order, zero counts included
+        "operations": dict(s.operations),
         # every verdict, in rule order, zero counts included
         "verdicts": {v.value: s.verdicts.get(v.value, 0) for v in Verdict},
         "lost_unmapped": s.lost_unmapped,
@@ -330,7 +337,7 @@ def report_record(report: Report) -> dict[str, Any]:
     return {
         "migrations": [migration_record(m) for m in report.migrations],
         "inputs": [
-            input_record(i, report.coverage.get(i.path, Coverage(())) if i.kind in _COVERED else None)
+            input_record(i, report.coverage.get(i.path, Coverage(())) if i.kind in COVERED_KINDS else None)
             for i in report.inputs
         ],
         "handler_map": handler_map_record(report.handler_map),
@@ -340,8 +347,6 @@ def report_record(report: Report) -> dict[str, Any]:
         "pipeline": pipeline_record(report.pipeline),
     }
 
-
-_COVERED = (LogKind.ZENPYTHON, LogKind.ZENOPENSTACK)
 
 
 # --- lmtrace timeline -------------------------------------------------------
@@ -392,6 +397,7 @@ def timeline_entry_record(e: TimelineEntry) -> dict[str, Any]:
 def timeline_record(t: Timeline) -> dict[str, Any]:
     """A `lmtrace.hops.Timeline`, entries in UTC order."""
     return {
+        "operation": t.operation,
         "title": t.title,
         "request_id": t.request_id,
         "attached_requests": list(t.attached_requests),

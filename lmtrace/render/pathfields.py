@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from ..events import LogKind
 from ..findings import HandlerMapInfo, MigrationReport
 from ..humantime import clock
 from ..zenpath import PipelineFacts
 
-__all__ = ["handler_map_why", "pipeline_lines", "pipeline_record", "released_row"]
+__all__ = ["COVERED_KINDS", "handler_map_why", "pipeline_lines", "pipeline_record", "released_row"]
+
+#: the inputs whose report record has `coverage`: logs that say when they were listening
+COVERED_KINDS = (LogKind.ZENPYTHON, LogKind.ZENOPENSTACK)
 
 
 def _iso(dt: datetime | None) -> str | None:

@@ -97,11 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _main_zos(args: argparse.Namespace) -> int:
     """--zenopenstack: migrations on the scenario schedule, one every 200 s."""
+    from .ops import OP_SCENARIOS
     from .zos import MAPPERS_FIXED, ZosOptions, generate_zos
 
     rng = random.Random(args.seed)
     weights = args.scenarios or dict(DEFAULT_WEIGHTS)
     names = [n for n in SCENARIOS if weights.get(n, 0) > 0]
+    if args.info or args.trace_until is not None:  # the other operations' truth needs DEBUG and TRACE
+        names = [n for n in names if n not in OP_SCENARIOS]
     specs = [MigrationSpec(rng.choices(names, [weights[n] for n in names])[0], 20 + 200 * i)
              for i in range(args.migrations)]
     opts = ZosOptions(seed=args.seed, out=args.out, start=args.start, tz=args.zenpython_tz,

@@ -42,15 +42,23 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from .ops import CI, OP_SCENARIOS, expect_operation
 from .plan import Ev, Instance, Migration, iso, ms, new_uuid, plan_migration
-from .spec import DEST_SIDE, LM, UPDATE, MigrationSpec, offset_text
+from .spec import DEST_SIDE, HANDLER_MAPS, LM, UPDATE, MigrationSpec, offset_text
 
 __all__ = ["MAPPERS_3X", "MAPPERS_FIXED", "ZosOptions", "generate_zos"]
 
-#: the instance entries of the ZenPack's MAPPERS (3.0.0–4.0.1) that a migration meets
-MAPPERS_3X = {LM + "_post.end": "instance_update", UPDATE: "instance_update_status"}
-#: the same with the fix: instance_update on post.dest.end, nothing on _post.end
-MAPPERS_FIXED = {LM + "post.dest.end": "instance_update", UPDATE: "instance_update_status"}
+#: the instance entries of the ZenPack's MAPPERS (3.0.0–4.0.1) that an operation meets
+#: (lmtrace.handlers.builtin's osi-3.x): no None entries, nothing on unshelve
+MAPPERS_3X = {
+    LM + "_post.end": "instance_update", UPDATE: "instance_update_status",
+    CI + "resize.end": "instance_update", CI + "finish_resize.end": "instance_update",
+    CI + "resize.revert.end": "instance_update",
+    CI + "rebuild.start": "instance_rebuilding", CI + "rebuild.end": "instance_rebuilt",
+}  # fmt: skip
+#: with the fix (samples/maps/fixed.toml): the host written only by the phase that carries
+#: the right final host (post.dest.end, finish_resize.end, resize.revert.end, unshelve.end)
+MAPPERS_FIXED = dict(HANDLER_MAPS["fixed"])
 
 _ZOS = "zen.OpenStack.zenopenstack"
 _MODNAME = "ZenPacks.zenoss.OpenStackInfrastructure.Instance"
@@ -200,6 +208,7 @@ def generate_zos(opts: ZosOptions, specs: list[MigrationSpec]) -> dict[str, obje
                         f"event to {_pformat(_objectmap(e))}"))
         if e.etype in opts.mappers and e.status != "discarded":
             arrived.setdefault(e.inst.iid, []).append((z, e))
+            e.rcv, e.zline = z, k  # the order zenopenstack applied them in
         p = z + ms(rng, 2, 10)
         agent.append((p, k, f"{_local(p, opts.tz, '.')} {_AGENT_PID} DEBUG ceilometer.publisher.http [-] "
                       f"Message posting to {opts.url}: status code 200. _do_post {_HTTP_PY}:168"))
@@ -246,7 +255,18 @@ def generate_zos(opts: ZosOptions, specs: list[MigrationSpec]) -> dict[str, obje
 
 
 def _expect(m: Migration, opts: ZosOptions, base: int) -> dict[str, object]:
-    """The verdict lmtrace should give under `opts.mappers` (domain.md, the 3.x/4.x path)."""
+    """The verdict lmtrace should give under `opts.mappers` (domain.md, the 3.x/4.x path).
+    The other operations' ground truth is the 2.x generator's (lmtrace.synthetic.ops), valid
+    for a log at DEBUG with TRACE bodies throughout: every phase seen, from both sides."""
+    if m.scenario in OP_SCENARIOS:
+        assert opts.debug and opts.trace is not None and opts.agent_log, "operations need DEBUG and TRACE"
+        got = expect_operation(m.scenario, m.src, m.dst, m.events, opts.mappers)
+        return {
+            "visible": True, "scenario": m.scenario, "instance_id": m.inst.iid,
+            "display_name": m.inst.name, "request_id": m.req, "source_host": m.src,
+            "destination_host": m.dst, "outcome": got["outcome"], "verdict": got["verdict"],
+            "expected_host": got["expected_host"], "would": False,
+        }  # fmt: skip
     phases = [e for e in m.events if e.kind == "phase"]
     suffix = {e.etype[len(LM):] for e in phases if e.etype.startswith(LM)}
     if any("abort" in e.etype for e in phases):
