@@ -221,7 +221,11 @@ def _analyze_stream(
         hmap, why = handler_map, "given (--zenpack or --handler-map): it wins over the inputs"
     else:
         hmap = builtin_map(generation.default_map)
-        why = f"the default for ZenPack {generation.name}, seen from {generation.evidence}"
+        why = (
+            f"the newer path's map, the one still running after the upgrade: {generation.evidence}"
+            if generation.name == "mixed"
+            else f"the default for ZenPack {generation.name}, seen from {generation.evidence}"
+        )
     filters = filters or Filters()
     if since is not None or until is not None:
         times = [t for e in stream.events if (t := e.logged_at or e.time) is not None]
