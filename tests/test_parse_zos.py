@@ -107,3 +107,37 @@ def test_zenopenstack_clock_is_joined_to_the_publisher():
     assert [i.path for i in s.inputs] == [ZOS, AGENT]  # input order kept
     alone = load_events([ZOS])
     assert alone.inputs[0].clock.source.value == "assumed"
+
+
+def test_ranges_of_a_zenopenstack_log_give_the_serial_events(monkeypatch: pytest.MonkeyPatch):
+    """Cut into small ranges on two processes, at record starts: the same events."""
+    from lmtrace import parallel
+
+    root = Path(__file__).resolve().parent.parent / "samples" / "zenopenstack" / "lost"
+    paths = [str(root / "zenopenstack.log"), str(root / "agent.log")]
+    a = load_events(paths, jobs=1)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "RANGE_MIN", 3000)
+    monkeypatch.setattr(parallel, "RANGE_MAX", 3000)
+    b = load_events(paths, jobs=2)
+    assert b.events == a.events and b.inputs == a.inputs and len(a.events) > 20
+
+
+@pytest.mark.parametrize("kind", [LogKind.ZENOPENSTACK, LogKind.PUBLISHER])
+def test_no_traceback_on_fragments_and_garbage(tmp_path: Path, kind: LogKind):
+    """Lines of both logs cut at every few characters and glued to garbage: every
+    line is parsed, skipped or malformed, nothing raises."""
+    import random
+
+    src = Path(ZOS if kind is LogKind.ZENOPENSTACK else AGENT).read_text().splitlines()
+    rng = random.Random(13)
+    out = []
+    for _ in range(400):
+        line = rng.choice(src)
+        a, b = sorted(rng.randrange(len(line) + 1) for _ in range(2))
+        out.append(rng.choice([line[:b], line[a:], line[:a] + "\x00{[('" + line[b:], line]))
+    p = tmp_path / "fragments.log"
+    p.write_text("\n".join(out) + "\n")
+    f = parse_file(str(p), kind=kind)
+    assert f.lines.total == 400
+    assert f.lines.parsed + f.lines.malformed <= f.lines.total
