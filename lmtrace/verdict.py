@@ -232,7 +232,7 @@ def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
     overflow = False
     for p in f.lost_mapped:
         if p.cause is not None and (p.dropped is None or p.dropped.status not in ("discarded", "dropped")):
-            why = p.cause  # the 3.x/4.x path: a failed post, or zenopenstack's error
+            why = f"lost: {p.cause}"  # the 3.x/4.x path: a failed post, or zenopenstack's error
         elif p.reached is Reached.DISCARDED:
             why = "queued, then discarded by zenpython"
             if p.dropped is not None and p.dropped.status == Status.DISCARDED.value:

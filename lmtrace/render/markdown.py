@@ -123,7 +123,7 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
         add("")
         add("**Pipeline (3.x/4.x: HTTP publisher → zenopenstack):**")
         add("")
-        lines.extend(f"- {md_text(pl)}" for pl in pipeline_lines(report.pipeline))
+        lines.extend(f"- {md_text(files.text(pl))}" for pl in pipeline_lines(report.pipeline))
     add("")
     add("## Summary")
     add("")

@@ -244,7 +244,7 @@ def print_report(report: Report, out: TextIO | Console) -> None:
     console.print(Text(f"handler map: {h.name} (source: {h.source}; shape: {h.shape})"))
     for extra in [handler_map_why(h) or "", *pipeline_lines(report.pipeline)]:
         if extra:
-            console.print(Text(extra), overflow="fold")
+            console.print(Text(files.text(extra)), overflow="fold")
 
     counts = "  ".join(f"{v} {c}" for v, c in verdict_counts(report))
     head = ("migration", "name", "source → destination", "outcome", "verdict")

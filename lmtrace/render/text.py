@@ -135,7 +135,7 @@ def write_report_text(report: Report, out: TextIO) -> None:
         add("")
         add("PIPELINE (3.x/4.x: HTTP publisher -> zenopenstack)")
         for pl in pipeline_lines(report.pipeline):
-            lines.extend(_para(pl))
+            lines.extend(_para(files.text(pl)))
     add("")
     add("SUMMARY")
     add(f"  migrations: {report.summary.migrations}")
