@@ -19,6 +19,8 @@ the host a released ObjectMap gave the model, and the publisher's facts
 from __future__ import annotations
 
 import bisect
+import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from datetime import datetime, timedelta
 
 from .events import Event, LogKind, Status
 from .load import InputSummary
+from .read import STDIN, open_input
 
 __all__ = [
     "ARRIVED",
@@ -96,6 +99,13 @@ def detect_generation(inputs: Sequence[InputSummary], events: Iterable[Event]) -
     kinds = Counter(i.kind for i in inputs if i.lines.parsed or i.events)
     new = [k.value for k in (LogKind.ZENOPENSTACK, LogKind.PUBLISHER) if kinds.get(k)]
     old = [k.value for k in (LogKind.ZENPYTHON, LogKind.COLLECTOR) if kinds.get(k)]
+    # zenpython's own events: 2.x keys are 'openstack|TYPE', 3.x's 'openstack-TYPE'
+    zen = [i.path for i in inputs if i.kind is LogKind.ZENPYTHON and i.events]
+    dashed = [p for p in zen if _dash_keys(p)]
+    if dashed and len(dashed) == len(zen):
+        # 3.0's AMQP datasource for pre-Pike clouds: the dispatcher's collector log goes with it
+        new.append("zenpython queued events with openstack-TYPE keys (3.0's AMQP datasource)")
+        old = []
     if new and old:
         return Generation(
             name="mixed",
@@ -103,12 +113,31 @@ def detect_generation(inputs: Sequence[InputSummary], events: Iterable[Event]) -
             default_map="osi-3.x",
         )
     if new:
-        return Generation(name="3.x/4.x", evidence=f"{' and '.join(new)} lines", default_map="osi-3.x")
+        what = " and ".join(n if " " in n else f"{n} lines" for n in new)
+        return Generation(name="3.x/4.x", evidence=what, default_map="osi-3.x")
     if kinds.get(LogKind.ZENPYTHON):
         return Generation(name="2.x", evidence="zenpython queued events (eventClassKey openstack|TYPE)", default_map="osi-2.x")
     if kinds.get(LogKind.COLLECTOR):
         return Generation(name="2.x", evidence="the Zenoss dispatcher's record_events lines", default_map="osi-2.x")
     return Generation(name="unknown", evidence="no event in the inputs", default_map="osi-2.x")
+
+
+_DASH_KEY = re.compile(rb"""['"]eventClassKey['"]\s*:\s*u?['"]openstack-""")
+_PIPE_KEY = re.compile(rb"""['"]eventClassKey['"]\s*:\s*u?['"]openstack\|""")
+
+
+def _dash_keys(path: str) -> bool:
+    """Whether a zenpython log's first MiB shows 3.x keys (`openstack-TYPE`)
+    and no 2.x ones (`openstack|TYPE`). Only a regular file is read again:
+    stdin or a pipe, read once already, is not (no: 2.x)."""
+    if path == STDIN or not os.path.isfile(path):
+        return False
+    try:
+        with open_input(path) as f:
+            head = f.read(1 << 20)
+    except (OSError, EOFError, ValueError):
+        return False
+    return bool(_DASH_KEY.search(head)) and not _PIPE_KEY.search(head)
 
 
 def released_after(released: Sequence[Event], t: datetime) -> Event | None:

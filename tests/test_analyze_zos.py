@@ -125,3 +125,16 @@ def test_readme_report_is_current(monkeypatch):
             assert shown[4:] in out, command
         else:
             assert out == shown, command
+
+
+def test_zenpython_with_openstack_dash_keys_is_the_3x_generation(tmp_path: Path):
+    src = ROOT / "samples" / "scenarios" / "stale"
+    zp = tmp_path / "zenpython.log"
+    zp.write_text((src / "zenpython.log").read_text().replace("openstack|", "openstack-"))
+    r = analyze([str(src / "collector.log"), str(zp)])
+    assert (r.handler_map.generation, r.handler_map.name) == ("3.x/4.x", "osi-3.x")
+    assert "openstack-TYPE" in r.handler_map.why
+    r2 = analyze([str(src / "collector.log"), str(src / "zenpython.log")])
+    assert (r2.handler_map.generation, r2.handler_map.name) == ("2.x", "osi-2.x")
+    mixed = analyze([str(src / "collector.log"), str(src / "zenpython.log"), ZOS])
+    assert (mixed.handler_map.generation, mixed.handler_map.name) == ("mixed", "osi-3.x")
