@@ -157,6 +157,13 @@ def _report_malformed(inputs: Sequence[InputSummary]) -> None:
             )
 
 
+def _strict_damage(inputs: Sequence[InputSummary], strict: bool) -> None:
+    """--strict: an input read only in part (after the report) is an input error."""
+    damaged = [i.path for i in inputs if i.damaged]
+    if strict and damaged:
+        raise _Exit(f"{', '.join(damaged)}: read only in part (see the warnings) (--strict)", int(ExitStatus.ERROR))
+
+
 def _summary_line(i: InputSummary) -> str:
     c = i.lines
     return (
@@ -268,6 +275,7 @@ def events(
     report_inputs(stream.inputs, stream.warnings, quiet=quiet)
     write_events(stream, choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl"), sys.stdout)
     sys.stdout.flush()
+    _strict_damage(stream.inputs, strict)
     if strict and stream.malformed:
         raise _Exit(f"{stream.malformed} malformed line(s) (--strict)", int(ExitStatus.FINDING))
 
@@ -402,6 +410,7 @@ def analyze(
     else:
         write_report(report, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
     sys.stdout.flush()
+    _strict_damage(report.inputs, strict)
     problems = []
     if strict and any(i.lines.malformed for i in report.inputs):
         problems.append(f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)")
@@ -484,6 +493,7 @@ def timeline(
         )
     write_timeline(found, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
     sys.stdout.flush()
+    _strict_damage(report.inputs, strict)
     if strict and any(i.lines.malformed for i in report.inputs):
         raise _Exit(
             f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)",

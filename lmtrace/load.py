@@ -38,6 +38,11 @@ class InputSummary:
     malformed: tuple[Malformed, ...]
     #: nothing but whitespace in the file (or nothing at all)
     empty: bool = False
+    #: what went wrong with the file while it was read (see lmtrace.parallel)
+    warnings: tuple[str, ...] = ()
+    #: read only in part (it shrank while read, damaged compressed data):
+    #: the report holds what was read; `--strict` exits 2
+    damaged: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +60,7 @@ class EventStream:
     def warnings(self) -> list[str]:
         out = [f"{p}: given more than once: read once" for p in self.repeated]
         for i in self.inputs:
+            out.extend(f"{i.path}: {w}" for w in i.warnings)
             if i.clock.warning:
                 out.append(f"{i.path}: {i.clock.warning}")
             if i.empty:
@@ -164,6 +170,8 @@ def _load(
                 events=len(scanned.rows),
                 malformed=scanned.malformed,
                 empty=scanned.empty,
+                warnings=scanned.warnings,
+                damaged=scanned.damaged,
             )
         )
     events.sort(key=sort_key)

@@ -19,21 +19,28 @@ starting any process.
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import dataclasses
-import io
+import gzip
+import itertools
+import lzma
 import multiprocessing
 import os
 import re
+import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, TypeAlias
+from typing import BinaryIO, TypeAlias, cast
 
 from .clock import check_file_specs, for_file
+from .errors import InputError
 from .events import LineCounts, LogKind, Malformed
-from .parse import make_scanner, sniff_kind, sniffed_chunks
+from .parse import make_scanner, sniff_kind
 from .parse.rows import Row, event_row
-from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once
+from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once, unpad
 
 __all__ = ["KindSpec", "ScannedFile", "default_jobs", "kind_for", "scan_files"]
 
@@ -65,6 +72,12 @@ class ScannedFile:
     lines: LineCounts
     #: nothing but whitespace in it (or nothing at all)
     empty: bool = False
+    #: what went wrong with the file while it was read (no path in front)
+    warnings: tuple[str, ...] = ()
+    #: read only in part: it shrank while read, or its compressed data is damaged
+    damaged: bool = False
+    #: lines stripped of a head of NULs or byte-order marks (lmtrace.read.unpad)
+    padded: int = 0
 
 
 def default_jobs() -> int:
@@ -76,45 +89,240 @@ def default_jobs() -> int:
     return max(1, min(n, _MAX_JOBS))
 
 
-# -- one range, in a worker or in the parent -----------------------------------
-
-# (rows, malformed, total lines, parsed lines, malformed lines, bytes, blank)
-_Part = tuple[list[Row], list[Malformed], int, int, int, int, bool]
-_Task = tuple[str, LogKind, bool, int, "int | None"]
+# -- one input, opened once ----------------------------------------------------
 
 
-class _Window:
-    """A file read from `start` up to `end` (None: to its end)."""
+@dataclass(frozen=True, slots=True)
+class _Input:
+    """A regular file opened once: every read of it, in this process or a
+    forked worker, goes through descriptor `fd` with os.pread, so that a
+    file renamed and re-created under its name (logrotate) is still the
+    file that was opened. `size` is its size when opened: nothing past it
+    is read. `fd` -1: reopen by name (a worker that was not forked, or too
+    many inputs to keep open), checked to be the same file (`dev`, `ino`)."""
 
-    def __init__(self, f: BinaryIO, start: int, end: int | None) -> None:
-        f.seek(start)
-        self._f = f
-        self._left = None if end is None else end - start
+    path: str
+    fd: int
+    dev: int
+    ino: int
+    size: int
+    #: compressed (gzip, bzip2, xz): read whole, decompressed
+    packed: bool
+
+
+class _PRead:
+    """Bytes `start` to `end` of a descriptor, read with os.pread (which
+    moves no shared offset: forked workers read one descriptor at once).
+    `short` is the position where the file ended before `end`: it shrank
+    while it was read."""
+
+    def __init__(self, fd: int, start: int, end: int) -> None:
+        self._fd = fd
+        self.pos = start
+        self._end = end
+        self.short: int | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        left = self._end - self.pos
+        if n < 0 or n > left:
+            n = left
+        if n <= 0:
+            return b""
+        data = os.pread(self._fd, n, self.pos)
+        if not data:
+            self.short = self.pos
+        self.pos += len(data)
+        return data
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        self.pos = pos if whence == 0 else self.pos + pos if whence == 1 else self._end + pos
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class _Salvage:
+    """A decompressing stream read in small steps, so that when its data
+    turns out damaged, every byte before the damage has been handed over:
+    the error is raised on the read after."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._inner = inner
+        self._error: BaseException | None = None
 
     def read(self, n: int) -> bytes:
-        if self._left is None:
-            return self._f.read(n)
-        data = self._f.read(min(n, self._left))
-        self._left -= len(data)
-        return data
+        if self._error is not None:
+            raise self._error
+        parts: list[bytes] = []
+        got = 0
+        while got < n:
+            try:
+                block = self._inner.read1(min(n - got, 1 << 16))  # type: ignore[attr-defined]
+            except _DAMAGE as e:
+                if not parts:
+                    raise
+                self._error = e
+                break
+            if not block:
+                break
+            parts.append(block)
+            got += len(block)
+        return b"".join(parts)
+
+
+_DAMAGE = (OSError, EOFError, lzma.LZMAError, zlib.error)
+
+
+def _unpack(raw: _PRead, head: bytes) -> BinaryIO:
+    if head.startswith(b"\x1f\x8b"):
+        return cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb"))
+    if head.startswith(b"BZh"):
+        return cast(BinaryIO, bz2.BZ2File(raw, "rb"))  # type: ignore[call-overload]
+    return cast(BinaryIO, lzma.LZMAFile(raw, "rb"))  # type: ignore[arg-type]
+
+
+def _open_input(path: str, *, keep: bool) -> tuple[_Input, BinaryIO | None]:
+    """Open a regular file once; the file object is returned to be kept
+    open (and closed after) when `keep`, else closed here (fd -1)."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except FileNotFoundError as e:
+        raise InputError(f"{path}: no such file") from e
+    except IsADirectoryError as e:
+        raise InputError(f"{path}: is a directory, not a log file") from e
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    try:
+        st = os.fstat(f.fileno())
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{path}: is a directory, not a log file")
+        head = os.pread(f.fileno(), 6, 0)
+    except OSError as e:
+        f.close()
+        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    except BaseException:
+        f.close()
+        raise
+    inp = _Input(
+        path=path,
+        fd=f.fileno() if keep else -1,
+        dev=st.st_dev,
+        ino=st.st_ino,
+        size=st.st_size,
+        packed=head.startswith(_GZIP_ETC),
+    )
+    if keep:
+        return inp, f
+    f.close()
+    return inp, None
+
+
+def _descriptor(inp: _Input) -> tuple[int, bool]:
+    """The descriptor to read `inp` through, and whether it was opened here
+    (to close after): the inherited one, else the path reopened, if it is
+    still the same file."""
+    if inp.fd >= 0:
+        try:
+            st = os.fstat(inp.fd)
+            if (st.st_dev, st.st_ino) == (inp.dev, inp.ino):
+                return inp.fd, False
+        except OSError:
+            pass
+    try:
+        fd = os.open(inp.path, os.O_RDONLY)
+    except OSError as e:
+        raise InputError(f"{inp.path}: cannot read: {e.strerror}") from e
+    st = os.fstat(fd)
+    if (st.st_dev, st.st_ino) != (inp.dev, inp.ino):
+        os.close(fd)
+        raise InputError(f"{inp.path}: replaced by another file while it was read; read it again")
+    return fd, True
+
+
+# -- one range, in a worker or in the parent -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What scanning one range (or a whole input) gave."""
+
+    rows: list[Row]
+    malformed: list[Malformed]
+    total: int
+    parsed: int
+    malformed_lines: int
+    #: bytes scanned (decompressed)
+    nbytes: int
+    blank: bool
+    #: lines stripped of a head of NULs or byte-order marks
+    padded: int = 0
+    #: where the file ended short of the range (it shrank while read)
+    short: int | None = None
+    #: what stopped the decompression early
+    damage: str | None = None
+
+
+_Task = tuple[_Input, LogKind, bool, int, "int | None"]
 
 
 def _scan(task: _Task, on_bytes: Callable[[int], None] | None = None) -> _Part:
-    """Scan one range (or a whole file: `start` 0, `end` None)."""
-    path, kind, full, start, end = task
-    if end is None and start == 0:
-        stream = open_input(path)  # whole file: maybe compressed, maybe stdin
-        reader: BinaryIO | _Window = stream
-    else:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below
-        reader = _Window(stream, start, end)
+    """Scan one range (or a whole file: `start` 0, `end` None) of an input
+    through its one descriptor."""
+    inp, kind, full, start, end = task
+    fd, own = _descriptor(inp)
     try:
-        chunks = iter_chunks(reader, path=path, offset=start)  # type: ignore[arg-type]
+        raw = _PRead(fd, start, inp.size if end is None else end)
+        damage: list[str] = []
+        if inp.packed:
+            stream: BinaryIO | _PRead | _Salvage = _Salvage(_unpack(raw, os.pread(fd, 6, 0)))
+
+            def on_damage(at: int, e: BaseException) -> None:
+                damage.append(
+                    f"compressed data damaged or cut short near byte {raw.pos} of {inp.size} "
+                    f"(after {at} bytes unpacked): {e}"
+                )
+
+        else:
+            stream = raw
+            on_damage = None  # type: ignore[assignment]
+        chunks = iter_chunks(stream, path=inp.path, offset=start, on_damage=on_damage)  # type: ignore[arg-type]
         # a range that a later one follows ends where a log line starts
-        return _scan_chunks(chunks, path, kind, full, on_bytes, at_end=end is None)
+        part = _scan_chunks(chunks, inp.path, kind, full, on_bytes, at_end=end is None)
+    finally:
+        if own:
+            os.close(fd)
+    return dataclasses.replace(part, short=raw.short, damage=damage[0] if damage else None)
+
+
+def _scan_once(
+    path: str, kind: LogKind | None, full: bool, on_bytes: Callable[[int], None] | None
+) -> tuple[LogKind, _Part]:
+    """An input that can be read only once (stdin, a pipe): its kind sniffed
+    from its first chunk unless given."""
+    stream = open_input(path)
+    damage: list[str] = []
+
+    def on_damage(at: int, e: BaseException) -> None:
+        damage.append(f"compressed data damaged or cut short after {at} bytes unpacked: {e}")
+
+    try:
+        chunks = iter_chunks(_Salvage(stream), path=path, on_damage=on_damage)  # type: ignore[arg-type]
+        first = next(chunks, None)
+        if kind is None:
+            kind = sniff_kind(path, first)
+        both = itertools.chain([first] if first is not None else [], chunks)
+        part = _scan_chunks(both, path, kind, full, on_bytes)
     finally:
         if path != STDIN:
             stream.close()
+    return kind, dataclasses.replace(part, damage=damage[0] if damage else None)
 
 
 def kind_for(path: str, kind: KindSpec, *, also: Sequence[str] = ()) -> LogKind | None:
@@ -140,19 +348,24 @@ def _scan_chunks(
     bad: list[Malformed] = []
     total = 0
     nbytes = 0
+    padded = 0
     blank = True
-    for chunk in chunks:
-        total += chunk.lines
-        nbytes += len(chunk.data)
+    for raw in chunks:
+        total += raw.lines
+        nbytes += len(raw.data)
+        chunk = unpad(raw)
+        padded += chunk.padded
         blank = blank and is_blank(chunk.data)
         recs = feed(chunk) if feed is not None else scanner.feed(chunk)
         _collect(recs, rows, bad, feed is None)
         if on_bytes is not None:
-            on_bytes(len(chunk.data))
+            on_bytes(len(raw.data))
     finish = getattr(scanner, "finish_rows", None)
     tail = finish(at_end=at_end) if finish is not None else scanner.finish(at_end=at_end)
     _collect(tail, rows, bad, finish is None)
-    return rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank
+    return _Part(
+        rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank, padded
+    )
 
 
 def _collect(recs: list, rows: list[Row], bad: list[Malformed], events: bool) -> None:  # type: ignore[type-arg]
@@ -180,25 +393,22 @@ def _worker_init() -> None:
 # -- planning ------------------------------------------------------------------
 
 
-def _kind_of(path: str, kind: LogKind | None) -> tuple[LogKind, bool, int]:
-    """A file's kind (sniffed from its first chunk, as parse_file does),
-    whether it can be split (plain, not compressed) and its size on disk."""
-    stream = open_input(path)
+def _kind_of(inp: _Input, kind: LogKind | None) -> LogKind:
+    """A file's kind, sniffed from its first chunk unless given."""
+    if kind is not None:
+        return kind
+    fd, own = _descriptor(inp)
     try:
-        plain = type(stream) is io.BufferedReader
-        first = next(iter_chunks(stream, path=path), None) if kind is None else None
+        raw = _PRead(fd, 0, inp.size)
+        stream = _Salvage(_unpack(raw, os.pread(fd, 6, 0))) if inp.packed else raw
+        first = next(iter_chunks(stream, path=inp.path, on_damage=lambda at, e: None), None)  # type: ignore[arg-type]
     finally:
-        stream.close()
-    if kind is None:
-        kind = sniff_kind(path, first)
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = 0
-    return kind, plain, size
+        if own:
+            os.close(fd)
+    return sniff_kind(inp.path, first)
 
 
-def _boundary(f: BinaryIO, pos: int, kind: LogKind, size: int) -> int:
+def _boundary(f: BinaryIO | _PRead, pos: int, kind: LogKind, size: int) -> int:
     """The first record start at or after `pos` (`size` if none)."""
     f.seek(max(pos - 1, 0))
     at = max(pos - 1, 0)
@@ -224,11 +434,19 @@ def _boundary(f: BinaryIO, pos: int, kind: LogKind, size: int) -> int:
         at += len(block)
 
 
-def _ranges(path: str, kind: LogKind, size: int, target: int) -> list[tuple[int, int | None]]:
+def _ranges(
+    path: str, kind: LogKind, size: int, target: int, *, fd: int | None = None
+) -> list[tuple[int, int | None]]:
+    """Cuts of a file into ranges of about `target` bytes at record
+    starts; read through `fd` when given, else opened by `path`."""
     if size <= target:
         return [(0, None)]
     cuts = [0]
-    with open(path, "rb") as f:
+    with contextlib.ExitStack() as stack:
+        if fd is None:
+            f: BinaryIO | _PRead = stack.enter_context(open(path, "rb"))
+        else:
+            f = _PRead(fd, 0, size)
         pos = target
         while pos < size:
             b = _boundary(f, pos, kind, size)
@@ -240,6 +458,11 @@ def _ranges(path: str, kind: LogKind, size: int, target: int) -> list[tuple[int,
     out: list[tuple[int, int | None]] = [(a, b) for a, b in zip(cuts, cuts[1:])]
     out.append((cuts[-1], None))
     return out
+
+
+#: inputs kept open at once at most; beyond, each is reopened by name
+#: when read, and checked to be the file it was
+MAX_OPEN = 256
 
 
 # -- the whole run -------------------------------------------------------------
@@ -257,6 +480,14 @@ def scan_files(
     1: in this process). Yields each file as soon as all of it is scanned,
     so that the caller works on it while the next one is being scanned.
 
+    Each regular file is opened once, and every read of it (sniffing,
+    cutting, scanning, in this process or a worker) goes through that one
+    descriptor, up to its size when opened: a file rotated while it is
+    read is read as it was opened. A file that shrank while it was read
+    (copytruncate) or whose compressed data is damaged is reported as far
+    as it could be read, with a warning (`ScannedFile.warnings`,
+    `ScannedFile.damaged`).
+
     `kind` is one kind for all, None (sniff each), or a mapping of FILE
     patterns to kinds (see `KindSpec`; a pattern matching no path is a
     UsageError). Raises InputError for a missing, unreadable or
@@ -266,47 +497,67 @@ def scan_files(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if kind is not None and not isinstance(kind, LogKind):
         check_file_specs("--kind", kind, [[p] for p in paths])
-    # stdin, pipes and FIFOs are read once, in this process, their kind
-    # sniffed on the way; regular files are sniffed (and maybe split) first
-    plans: list[tuple[str, LogKind | None, bool, int]] = []
-    once: set[str] = set()
-    for p in paths:
-        k = kind_for(p, kind)
-        if read_once(p):
-            once.add(p)
-            plans.append((p, k, False, 0))
-        else:
-            plans.append((p, *_kind_of(p, k)))
-    total = sum(size for *_, size in plans)
+    keep = len(paths) <= MAX_OPEN
+    with contextlib.ExitStack() as files:
+        # stdin, pipes and FIFOs are read once, in this process, their kind
+        # sniffed on the way; regular files are opened, sniffed (and maybe
+        # split) first
+        plans: list[tuple[str, _Input | None, LogKind | None]] = []
+        for p in paths:
+            k = kind_for(p, kind)
+            if read_once(p):
+                plans.append((p, None, k))
+                continue
+            inp, f = _open_input(p, keep=keep)
+            if f is not None:
+                files.enter_context(f)
+            plans.append((p, inp, _kind_of(inp, k)))
+        yield from _scan_planned(plans, full, jobs, on_bytes)
+
+
+def _scan_planned(
+    plans: list[tuple[str, _Input | None, LogKind | None]],
+    full: bool,
+    jobs: int,
+    on_bytes: Callable[[int], None] | None,
+) -> Iterator[ScannedFile]:
+    total = sum(inp.size for _, inp, _ in plans if inp is not None)
     if jobs == 1 or total < PARALLEL_MIN_BYTES:
-        for path, k, _, _ in plans:
-            yield _scan_whole(path, k, full, on_bytes)
+        for path, inp, k in plans:
+            if inp is None:
+                k, part = _scan_once(path, k, full, on_bytes)
+                yield _assemble(path, k, [part], None)
+            else:
+                assert k is not None
+                yield _assemble(path, k, [_scan((inp, k, full, 0, None), on_bytes)], inp)
         return
     target = min(RANGE_MAX, max(RANGE_MIN, total // (jobs * 4) + 1))
     tasks: list[_Task] = []
-    for path, k, plain, size in plans:
-        if path in once:
+    for _, inp, k in plans:
+        if inp is None:
             continue
         assert k is not None
-        for start, end in _ranges(path, k, size, target) if plain else [(0, None)]:
-            tasks.append((path, k, full, start, end))
+        cuts = [(0, None)] if inp.packed else _ranges(inp.path, k, inp.size, target, fd=_fd_or_none(inp))
+        for start, end in cuts:
+            tasks.append((inp, k, full, start, end))
     ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     pool = ctx.Pool(max(1, min(jobs, len(tasks))), initializer=_worker_init)
     try:
         results = zip(tasks, pool.imap(_worker, tasks, chunksize=1))
-        for path, k, _, _ in plans:
-            if path in once:
-                yield _scan_whole(path, k, full, on_bytes)
+        for path, inp, k in plans:
+            if inp is None:
+                k, part = _scan_once(path, k, full, on_bytes)
+                yield _assemble(path, k, [part], None)
                 continue
             parts: list[_Part] = []
             for task, part in results:
                 if on_bytes is not None:
-                    on_bytes(part[5])
+                    on_bytes(part.nbytes)
                 parts.append(part)
                 if task[4] is None:  # the last range of this file
                     break
             assert k is not None
-            yield _assemble(path, k, parts)
+            yield _assemble(path, k, parts, inp)
         pool.close()
     except BaseException:
         pool.terminate()
@@ -315,40 +566,88 @@ def scan_files(
         pool.join()
 
 
-def _scan_whole(
-    path: str, kind: LogKind | None, full: bool, on_bytes: Callable[[int], None] | None
-) -> ScannedFile:
-    """One file in this process; its kind sniffed from its first chunk
-    when not known (stdin: read once)."""
-    with sniffed_chunks(path, kind) as (kind, chunks):
-        part = _scan_chunks(chunks, path, kind, full, on_bytes)
-    return _assemble(path, kind, [part])
+def _fd_or_none(inp: _Input) -> int | None:
+    return inp.fd if inp.fd >= 0 else None
 
 
-def _assemble(path: str, kind: LogKind, parts: list[_Part]) -> ScannedFile:
+def _assemble(path: str, kind: LogKind, parts: list[_Part], inp: _Input | None) -> ScannedFile:
     rows: list[Row] = []
     bad: list[Malformed] = []
-    total = parsed = malformed = 0
+    total = parsed = malformed = padded = nbytes = 0
     blank = True
-    for prows, pbad, ptotal, pparsed, pmal, _, pblank in parts:
-        blank = blank and pblank
+    short: int | None = None
+    damage: str | None = None
+    for part in parts:
+        blank = blank and part.blank
         if total:
-            rows.extend([(r[0] + total, *r[1:]) for r in prows])
+            rows.extend([(r[0] + total, *r[1:]) for r in part.rows])
             bad.extend(
                 dataclasses.replace(m, source=dataclasses.replace(m.source, line=m.source.line + total))
-                for m in pbad
+                for m in part.malformed
             )
         else:
-            rows.extend(prows)
-            bad.extend(pbad)
-        total += ptotal
-        parsed += pparsed
-        malformed += pmal
+            rows.extend(part.rows)
+            bad.extend(part.malformed)
+        total += part.total
+        parsed += part.parsed
+        malformed += part.malformed_lines
+        padded += part.padded
+        nbytes += part.nbytes
+        if part.short is not None and short is None:
+            short = part.short
+        damage = damage or part.damage
+    warnings: list[str] = []
+    if padded:
+        warnings.append(
+            f"{_n(padded, 'line')} began with NUL bytes or a byte-order mark (what an unclean shutdown "
+            "or a copytruncate rotation leaves): stripped, and the lines read as usual"
+        )
+    if damage:
+        warnings.append(f"{damage}; this report holds the {_n(total, 'line')} before it")
+    if inp is not None:
+        warnings.extend(_changes(inp, short, nbytes, total))
     return ScannedFile(
         path=path,
         kind=kind,
         rows=rows,
         malformed=tuple(bad),
         lines=LineCounts(total=total, parsed=parsed, malformed=malformed),
-        empty=blank,
+        empty=blank and not damage and short is None,
+        warnings=tuple(warnings),
+        damaged=bool(damage) or short is not None,
+        padded=padded,
     )
+
+
+def _changes(inp: _Input, short: int | None, nbytes: int, lines: int) -> list[str]:
+    """What happened to a file while it was read: it shrank (short reads),
+    grew, or its name now names another file."""
+    out: list[str] = []
+    try:
+        now = os.fstat(inp.fd).st_size if inp.fd >= 0 else os.stat(inp.path).st_size
+    except OSError:
+        now = inp.size
+    if short is not None:
+        out.append(
+            f"truncated while it was read (copytruncate?): {inp.size} bytes when opened, {now} now, "
+            f"the data ended at byte {short}; this report holds what was read, {_n(lines, 'line')}"
+        )
+    elif now > inp.size:
+        out.append(
+            f"grew by {now - inp.size} bytes while it was read: read as it was when opened ({inp.size} bytes)"
+        )
+    try:
+        st = os.stat(inp.path)
+        same = (st.st_dev, st.st_ino) == (inp.dev, inp.ino)
+    except OSError:
+        same = False
+    if not same:
+        out.append(
+            "renamed or replaced while it was read (rotated?): this report holds the file that was opened; "
+            "the file now under this name was not read"
+        )
+    return out
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
