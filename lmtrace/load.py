@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from ._gc import gc_paused
 from .clock import FileClock, check_file_specs, given_clock, infer_clock, tz_for
 from .errors import UsageError
-from .events import Event, LineCounts, LogKind, Malformed
+from .events import Event, LineCounts, LogKind, Malformed, Source
 from .parallel import KindSpec, kind_for, scan_files
 from .parse.rows import LOCAL_TIME, Row, build_events, row_time
 from .progress import OnProgress, Progress
@@ -65,7 +65,7 @@ class EventStream:
                 out.append(f"{i.path}: {i.clock.warning}")
             if i.empty:
                 out.append(f"{i.path}: empty: no events")
-            elif i.clock.source.value == "assumed" and i.lines.total:
+            elif i.clock.source.value == "assumed" and i.lines.total and not i.clock.warning:
                 out.append(f"{i.path}: no event to infer the UTC offset from: assumed UTC (force it with --tz)")
         return out
 
@@ -160,15 +160,20 @@ def _load(
         if on_file is not None:
             on_file(path)
         clock = _clock_for(scanned.rows, tz_for(path, given, also=also.get(path, ())))
-        events.extend(build_events(scanned.kind, path, scanned.rows, to_utc=_to_utc(clock)))
+        out_of_range: set[datetime] = set()
+        built = build_events(scanned.kind, path, scanned.rows, to_utc=_to_utc(clock, out_of_range))
+        lines, malformed = scanned.lines, scanned.malformed
+        if out_of_range:
+            built, lines, malformed = _drop_out_of_range(built, out_of_range, clock, lines, malformed)
+        events.extend(built)
         inputs.append(
             InputSummary(
                 path=path,
                 kind=scanned.kind,
-                lines=scanned.lines,
+                lines=lines,
                 clock=clock,
-                events=len(scanned.rows),
-                malformed=scanned.malformed,
+                events=len(built),
+                malformed=malformed,
                 empty=scanned.empty,
                 warnings=scanned.warnings,
                 damaged=scanned.damaged,
@@ -212,14 +217,59 @@ def _clock_for(rows: Sequence[Row], forced: tzinfo | None) -> FileClock:
     return infer_clock(pairs)
 
 
-def _to_utc(clock: FileClock) -> Callable[[datetime], datetime]:
+def _to_utc(clock: FileClock, out_of_range: set[datetime]) -> Callable[[datetime], datetime]:
+    """`clock`'s conversion to UTC. A local time that cannot be moved (year
+    1 at a positive offset, 9999-12-31 at a negative one) is added to
+    `out_of_range` and comes out as the nearest time that can be."""
+    utc = timezone.utc
     if not isinstance(clock.tz, timezone):
-        return clock.to_utc  # a zone: its offset depends on the time (DST)
+        to_utc = clock.to_utc  # a zone: its offset depends on the time (DST)
+
+        def zoned(local: datetime) -> datetime:
+            try:
+                return to_utc(local)
+            except OverflowError:
+                out_of_range.add(local)
+                return (datetime.min if local.year == 1 else datetime.max).replace(tzinfo=utc)
+
+        return zoned
     off = clock.tz.utcoffset(None)
     # a fixed offset: one subtraction (what astimezone would do)
-    utc = timezone.utc
 
     def fixed(local: datetime, off: timedelta = off) -> datetime:
-        return (local - off).replace(tzinfo=utc)
+        try:
+            return (local - off).replace(tzinfo=utc)
+        except OverflowError:
+            out_of_range.add(local)
+            return (datetime.min if local.year == 1 else datetime.max).replace(tzinfo=utc)
 
     return fixed
+
+
+def _drop_out_of_range(
+    events: list[Event],
+    out_of_range: set[datetime],
+    clock: FileClock,
+    lines: LineCounts,
+    malformed: tuple[Malformed, ...],
+) -> tuple[list[Event], LineCounts, tuple[Malformed, ...]]:
+    """The events whose log time cannot be moved to UTC become malformed
+    lines, with the reason: their time is out of Python's range (years 1
+    to 9999) once the file's offset is applied."""
+    keep: list[Event] = []
+    bad: dict[int, Malformed] = {}
+    for e in events:
+        if e.local_time is not None and e.local_time in out_of_range:
+            if e.source.line not in bad:
+                src = Source(e.source.kind, e.source.path, e.source.line, e.source.offset, e.source.span)
+                bad[e.source.line] = Malformed(
+                    src,
+                    f"log time {e.local_time.isoformat(' ')} is out of range once moved to UTC "
+                    f"(offset {clock.label}): years 1 to 9999 only",
+                )
+        else:
+            keep.append(e)
+    spans = sum(m.source.span for m in bad.values())
+    counts = LineCounts(total=lines.total, parsed=lines.parsed - spans, malformed=lines.malformed + spans)
+    merged = tuple(sorted((*malformed, *bad.values()), key=lambda m: m.source.line))
+    return keep, counts, merged
