@@ -23,7 +23,7 @@ from .errors import ExitStatus, LmtraceError, UsageError
 from .events import LogKind
 from .findings import Report, Verdict
 from .handlers import BUILTIN_MAPS, DEFAULT_MAP, HandlerMap
-from .load import InputSummary, load_events
+from .load import InputSummary, stream_events
 from .progress import OnProgress
 from .render import FORMATS, choose
 
@@ -264,17 +264,20 @@ def events(
     """
     from .render.stream import write_events
 
-    with progress_display(quiet=quiet) as on_progress:
-        stream = load_events(
-            files,
-            kind=parse_kind_specs(kind_specs),
-            tz=parse_tz_specs(tz_specs),
-            jobs=jobs or None,
-            on_progress=on_progress,
-        )
-    report_inputs(stream.inputs, stream.warnings, quiet=quiet)
-    write_events(stream, choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl"), sys.stdout)
-    sys.stdout.flush()
+    with contextlib.ExitStack() as spool:
+        with progress_display(quiet=quiet) as on_progress:
+            stream = spool.enter_context(
+                stream_events(
+                    files,
+                    kind=parse_kind_specs(kind_specs),
+                    tz=parse_tz_specs(tz_specs),
+                    jobs=jobs or None,
+                    on_progress=on_progress,
+                )
+            )
+        report_inputs(stream.inputs, stream.warnings, quiet=quiet)
+        write_events(stream, choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl"), sys.stdout)
+        sys.stdout.flush()
     _strict_damage(stream.inputs, strict)
     if strict and stream.malformed:
         raise _Exit(f"{stream.malformed} malformed line(s) (--strict)", int(ExitStatus.FINDING))

@@ -29,6 +29,7 @@ __all__ = [
     "FileClock",
     "OffsetSource",
     "check_file_specs",
+    "clock_from_deltas",
     "for_file",
     "format_offset",
     "given_clock",
@@ -188,7 +189,11 @@ def infer_clock(pairs: Iterable[tuple[datetime, datetime]]) -> FileClock:
     middle one is the median, not the mean of the two middle ones: two
     events an hour apart give one of their offsets, not a half hour between.
     """
-    deltas = [(local - utc.replace(tzinfo=None)).total_seconds() for local, utc in pairs]
+    return clock_from_deltas([(local - utc.replace(tzinfo=None)).total_seconds() for local, utc in pairs])
+
+
+def clock_from_deltas(deltas: Sequence[float]) -> FileClock:
+    """`infer_clock` from the (local - UTC) differences, in seconds."""
     lo_ok, hi_ok = PLAUSIBLE
     good = [d for d in deltas if lo_ok <= d < hi_ok]
     bad = len(deltas) - len(good)

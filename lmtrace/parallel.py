@@ -20,12 +20,14 @@ starting any process.
 from __future__ import annotations
 
 import bz2
+import collections
 import contextlib
 import dataclasses
 import gzip
 import itertools
 import lzma
 import multiprocessing
+import multiprocessing.pool
 import os
 import re
 import stat
@@ -42,7 +44,7 @@ from .parse import make_scanner, sniff_kind
 from .parse.rows import Row, event_row
 from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once, unpad
 
-__all__ = ["KindSpec", "ScannedFile", "default_jobs", "kind_for", "scan_files"]
+__all__ = ["KindSpec", "Piece", "ScannedFile", "default_jobs", "kind_for", "scan_files", "scan_pieces"]
 
 #: the kind of every input (None: sniff each), or per input: FILE pattern
 #: (path, basename or glob, `*` for the rest) -> kind (None: sniff it), as
@@ -499,19 +501,7 @@ def scan_files(
         check_file_specs("--kind", kind, [[p] for p in paths])
     keep = len(paths) <= MAX_OPEN
     with contextlib.ExitStack() as files:
-        # stdin, pipes and FIFOs are read once, in this process, their kind
-        # sniffed on the way; regular files are opened, sniffed (and maybe
-        # split) first
-        plans: list[tuple[str, _Input | None, LogKind | None]] = []
-        for p in paths:
-            k = kind_for(p, kind)
-            if read_once(p):
-                plans.append((p, None, k))
-                continue
-            inp, f = _open_input(p, keep=keep)
-            if f is not None:
-                files.enter_context(f)
-            plans.append((p, inp, _kind_of(inp, k)))
+        plans = _plan(paths, kind, keep, files)
         yield from _scan_planned(plans, full, jobs, on_bytes)
 
 
@@ -521,43 +511,89 @@ def _scan_planned(
     jobs: int,
     on_bytes: Callable[[int], None] | None,
 ) -> Iterator[ScannedFile]:
+    rows: list[Row] = []
+    for piece in _scan_pieces(plans, full, jobs, on_bytes, split=False):
+        if isinstance(piece, ScannedFile):
+            yield dataclasses.replace(piece, rows=rows)
+            rows = []
+        else:
+            rows.extend(piece)
+
+
+#: the rows of one range, line numbers final, or a file's summary (no rows)
+Piece: TypeAlias = "list[Row] | ScannedFile"
+
+
+def scan_pieces(
+    paths: Sequence[str],
+    *,
+    kind: KindSpec = None,
+    full: bool = True,
+    jobs: int | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[Piece]:
+    """`scan_files` in bounded pieces: for each path in order, the rows of
+    each range of at most about RANGE_MIN bytes (line numbers final), then
+    the file's `ScannedFile` with no rows. Plain files are cut into ranges
+    even on one job, so that no more than a range's rows are held at once
+    (a compressed file or a pipe is one piece)."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    if kind is not None and not isinstance(kind, LogKind):
+        check_file_specs("--kind", kind, [[p] for p in paths])
+    keep = len(paths) <= MAX_OPEN
+    with contextlib.ExitStack() as files:
+        plans = _plan(paths, kind, keep, files)
+        yield from _scan_pieces(plans, full, jobs, on_bytes, split=True)
+
+
+def _plan(
+    paths: Sequence[str], kind: KindSpec, keep: bool, files: contextlib.ExitStack
+) -> list[tuple[str, _Input | None, LogKind | None]]:
+    # stdin, pipes and FIFOs are read once, in this process, their kind
+    # sniffed on the way; regular files are opened, sniffed (and maybe
+    # split) first
+    plans: list[tuple[str, _Input | None, LogKind | None]] = []
+    for p in paths:
+        k = kind_for(p, kind)
+        if read_once(p):
+            plans.append((p, None, k))
+            continue
+        inp, f = _open_input(p, keep=keep)
+        if f is not None:
+            files.enter_context(f)
+        plans.append((p, inp, _kind_of(inp, k)))
+    return plans
+
+
+def _scan_pieces(
+    plans: list[tuple[str, _Input | None, LogKind | None]],
+    full: bool,
+    jobs: int,
+    on_bytes: Callable[[int], None] | None,
+    *,
+    split: bool,
+) -> Iterator[Piece]:
     total = sum(inp.size for _, inp, _ in plans if inp is not None)
-    if jobs == 1 or total < PARALLEL_MIN_BYTES:
-        for path, inp, k in plans:
-            if inp is None:
-                k, part = _scan_once(path, k, full, on_bytes)
-                yield _assemble(path, k, [part], None)
-            else:
-                assert k is not None
-                yield _assemble(path, k, [_scan((inp, k, full, 0, None), on_bytes)], inp)
-        return
-    target = min(RANGE_MAX, max(RANGE_MIN, total // (jobs * 4) + 1))
+    serial = jobs == 1 or total < PARALLEL_MIN_BYTES
+    target = RANGE_MIN if split else min(RANGE_MAX, max(RANGE_MIN, total // (jobs * 4) + 1))
     tasks: list[_Task] = []
     for _, inp, k in plans:
         if inp is None:
             continue
         assert k is not None
-        cuts = [(0, None)] if inp.packed else _ranges(inp.path, k, inp.size, target, fd=_fd_or_none(inp))
-        for start, end in cuts:
-            tasks.append((inp, k, full, start, end))
+        if inp.packed or (serial and not split):
+            cuts: list[tuple[int, int | None]] = [(0, None)]
+        else:
+            cuts = _ranges(inp.path, k, inp.size, target, fd=_fd_or_none(inp))
+        tasks.extend((inp, k, full, start, end) for start, end in cuts)
+    if serial:
+        results: Iterator[tuple[_Task, _Part]] = ((t, _scan(t, on_bytes)) for t in tasks)
+        yield from _pieces(plans, full, results, on_bytes, scanned_told=True)
+        return
     ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     pool = ctx.Pool(max(1, min(jobs, len(tasks))), initializer=_worker_init)
     try:
-        results = zip(tasks, pool.imap(_worker, tasks, chunksize=1))
-        for path, inp, k in plans:
-            if inp is None:
-                k, part = _scan_once(path, k, full, on_bytes)
-                yield _assemble(path, k, [part], None)
-                continue
-            parts: list[_Part] = []
-            for task, part in results:
-                if on_bytes is not None:
-                    on_bytes(part.nbytes)
-                parts.append(part)
-                if task[4] is None:  # the last range of this file
-                    break
-            assert k is not None
-            yield _assemble(path, k, parts, inp)
+        yield from _pieces(plans, full, _in_order(pool, tasks, 2 * jobs), on_bytes, scanned_told=False)
         pool.close()
     except BaseException:
         pool.terminate()
@@ -566,57 +602,114 @@ def _scan_planned(
         pool.join()
 
 
+def _in_order(pool: multiprocessing.pool.Pool, tasks: list[_Task], ahead: int) -> Iterator[tuple[_Task, _Part]]:
+    """Each task with its result, in order, with at most `ahead` tasks
+    submitted and not yet taken: results that the caller has not taken
+    yet wait in the parent's memory (Pool.imap would run ahead unbounded)."""
+    pending: collections.deque[tuple[_Task, multiprocessing.pool.AsyncResult[_Part]]] = collections.deque()
+    rest = iter(tasks)
+    for task in itertools.islice(rest, ahead):
+        pending.append((task, pool.apply_async(_worker, (task,))))
+    while pending:
+        task, result = pending.popleft()
+        part = result.get()
+        for more in itertools.islice(rest, 1):
+            pending.append((more, pool.apply_async(_worker, (more,))))
+        yield task, part
+
+
+def _pieces(
+    plans: list[tuple[str, _Input | None, LogKind | None]],
+    full: bool,
+    results: Iterator[tuple[_Task, _Part]],
+    on_bytes: Callable[[int], None] | None,
+    *,
+    scanned_told: bool,
+) -> Iterator[Piece]:
+    """Each file's parts as pieces, in order; `results` are the scanned
+    ranges of the regular files, in order; `on_bytes` is told of each
+    unless the scan told it already (`scanned_told`)."""
+    for path, inp, k in plans:
+        if inp is None:
+            k, part = _scan_once(path, k, full, on_bytes)
+            one = _Assembly(path, k, None)
+            yield one.add(part)
+            yield one.finish()
+            continue
+        assert k is not None
+        assembly = _Assembly(path, k, inp)
+        for task, part in results:
+            if on_bytes is not None and not scanned_told:
+                on_bytes(part.nbytes)
+            yield assembly.add(part)
+            if task[4] is None:  # the last range of this file
+                break
+        yield assembly.finish()
+
+
 def _fd_or_none(inp: _Input) -> int | None:
     return inp.fd if inp.fd >= 0 else None
 
 
-def _assemble(path: str, kind: LogKind, parts: list[_Part], inp: _Input | None) -> ScannedFile:
-    rows: list[Row] = []
-    bad: list[Malformed] = []
-    total = parsed = malformed = padded = nbytes = 0
-    blank = True
-    short: int | None = None
-    damage: str | None = None
-    for part in parts:
-        blank = blank and part.blank
+class _Assembly:
+    """One file's parts added up in order: line numbers made final, counts
+    and what went wrong gathered."""
+
+    def __init__(self, path: str, kind: LogKind, inp: _Input | None) -> None:
+        self.path, self.kind, self._inp = path, kind, inp
+        self._bad: list[Malformed] = []
+        self._total = self._parsed = self._malformed = self._padded = self._nbytes = 0
+        self._blank = True
+        self._short: int | None = None
+        self._damage: str | None = None
+
+    def add(self, part: _Part) -> list[Row]:
+        """The part's rows, their line numbers counted from the file's start."""
+        total = self._total
+        self._blank = self._blank and part.blank
         if total:
-            rows.extend([(r[0] + total, *r[1:]) for r in part.rows])
-            bad.extend(
+            rows = [(r[0] + total, *r[1:]) for r in part.rows]
+            self._bad.extend(
                 dataclasses.replace(m, source=dataclasses.replace(m.source, line=m.source.line + total))
                 for m in part.malformed
             )
         else:
-            rows.extend(part.rows)
-            bad.extend(part.malformed)
-        total += part.total
-        parsed += part.parsed
-        malformed += part.malformed_lines
-        padded += part.padded
-        nbytes += part.nbytes
-        if part.short is not None and short is None:
-            short = part.short
-        damage = damage or part.damage
-    warnings: list[str] = []
-    if padded:
-        warnings.append(
-            f"{_n(padded, 'line')} began with NUL bytes or a byte-order mark (what an unclean shutdown "
-            "or a copytruncate rotation leaves): stripped, and the lines read as usual"
+            rows = part.rows
+            self._bad.extend(part.malformed)
+        self._total += part.total
+        self._parsed += part.parsed
+        self._malformed += part.malformed_lines
+        self._padded += part.padded
+        self._nbytes += part.nbytes
+        if part.short is not None and self._short is None:
+            self._short = part.short
+        self._damage = self._damage or part.damage
+        return rows
+
+    def finish(self) -> ScannedFile:
+        """The file's summary (its rows left empty: they went out with `add`)."""
+        total, padded, damage, short = self._total, self._padded, self._damage, self._short
+        warnings: list[str] = []
+        if padded:
+            warnings.append(
+                f"{_n(padded, 'line')} began with NUL bytes or a byte-order mark (what an unclean shutdown "
+                "or a copytruncate rotation leaves): stripped, and the lines read as usual"
+            )
+        if damage:
+            warnings.append(f"{damage}; this report holds the {_n(total, 'line')} before it")
+        if self._inp is not None:
+            warnings.extend(_changes(self._inp, short, self._nbytes, total))
+        return ScannedFile(
+            path=self.path,
+            kind=self.kind,
+            rows=[],
+            malformed=tuple(self._bad),
+            lines=LineCounts(total=total, parsed=self._parsed, malformed=self._malformed),
+            empty=self._blank and not damage and short is None,
+            warnings=tuple(warnings),
+            damaged=bool(damage) or short is not None,
+            padded=padded,
         )
-    if damage:
-        warnings.append(f"{damage}; this report holds the {_n(total, 'line')} before it")
-    if inp is not None:
-        warnings.extend(_changes(inp, short, nbytes, total))
-    return ScannedFile(
-        path=path,
-        kind=kind,
-        rows=rows,
-        malformed=tuple(bad),
-        lines=LineCounts(total=total, parsed=parsed, malformed=malformed),
-        empty=blank and not damage and short is None,
-        warnings=tuple(warnings),
-        damaged=bool(damage) or short is not None,
-        padded=padded,
-    )
 
 
 def _changes(inp: _Input, short: int | None, nbytes: int, lines: int) -> list[str]:
