@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from ._gc import gc_paused
-from .clock import FileClock, check_file_specs, given_clock, infer_clock, joined_clock, tz_for
+from .clock import (
+    FileClock,
+    JoinIndex,
+    check_file_specs,
+    given_clock,
+    infer_clock,
+    join_keys,
+    joined_clock,
+    tz_for,
+)
 from .errors import UsageError
 from .events import Event, LineCounts, LogKind, Malformed, Source
 from .parallel import KindSpec, ScannedFile, kind_for, scan_files
@@ -222,8 +231,12 @@ def _load(
             later.append((len(inputs) + len(later), scanned))
             continue
         add(scanned, _clock_for(scanned.rows, forced))
-    for at, scanned in later:
-        add(scanned, joined_clock(scanned.rows, events), at)
+    if later:
+        index = JoinIndex()
+        for e in events:
+            index.add(e.event_type, e.event_id, e.instance_id, e.generated)
+        for at, scanned in later:
+            add(scanned, joined_clock(join_keys(scanned.rows), index), at)
     events.sort(key=sort_key)
     progress.emit("analyzing")
     return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(run.repeated))

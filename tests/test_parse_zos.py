@@ -141,3 +141,16 @@ def test_no_traceback_on_fragments_and_garbage(tmp_path: Path, kind: LogKind):
     f = parse_file(str(p), kind=kind)
     assert f.lines.total == 400
     assert f.lines.parsed + f.lines.malformed <= f.lines.total
+
+
+def test_streamed_events_join_the_zenopenstack_clock_too():
+    """`lmtrace events` (streamed, bounded memory) infers zenopenstack's offset as load does."""
+    from lmtrace.spool import stream_events
+
+    paths = [ZOS, AGENT]
+    a = load_events(paths)
+    with stream_events(paths, run_events=5) as s:
+        events = list(s.events)
+        inputs = s.inputs
+    assert [i.clock.label for i in inputs] == [i.clock.label for i in a.inputs] == ["+08:00", "+08:00"]
+    assert events == list(a.events)
