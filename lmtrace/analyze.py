@@ -231,6 +231,9 @@ def _analyze_stream(
             if t is not None:
                 queued_times[e.source.path].append(t)
     for i in zen_inputs:
+        # another ZenPack's queued events prove debug logging was on too
+        queued_times[i.path].extend(i.foreign_queued)
+    for i in zen_inputs:
         coverage_by_file[i.path] = coverage_of(queued_times.get(i.path, ()))
     coverage = (
         coverage_of(t for ts in queued_times.values() for t in ts) if zen_inputs else None

@@ -38,6 +38,9 @@ class InputSummary:
     malformed: tuple[Malformed, ...]
     #: nothing but whitespace in the file (or nothing at all)
     empty: bool = False
+    #: UTC times of another ZenPack's queued events (zenpython): they show
+    #: that debug logging was on, so they count for coverage
+    foreign_queued: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +167,7 @@ def _load(
                 events=len(scanned.rows),
                 malformed=scanned.malformed,
                 empty=scanned.empty,
+                foreign_queued=_foreign_times(scanned.foreign_queued, clock),
             )
         )
     events.sort(key=sort_key)
@@ -190,6 +194,22 @@ def _once_each(names: list[list[str]]) -> tuple[list[list[str]], list[str]]:
         seen[key] = n
         out.append(n)
     return out, repeated
+
+
+def _foreign_times(
+    pairs: Sequence[tuple[datetime | None, datetime | None]], clock: FileClock
+) -> tuple[datetime, ...]:
+    """The UTC times of foreign queued lines: the line's own time through the
+    file's clock, or the event's rcvtime when the clock is only assumed
+    (no OpenStack event to infer it from) or the line has no time."""
+    to_utc = _to_utc(clock)
+    assumed = clock.source.value == "assumed"
+    out = []
+    for local, rcv in pairs:
+        t = rcv if (assumed or local is None) and rcv is not None else (to_utc(local) if local else rcv)
+        if t is not None:
+            out.append(t)
+    return tuple(out)
 
 
 def _clock_for(rows: Sequence[Row], forced: tzinfo | None) -> FileClock:

@@ -27,12 +27,14 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, TypeAlias
 
 from .clock import check_file_specs, for_file
 from .events import LineCounts, LogKind, Malformed
-from .parse import make_scanner, sniff_kind, sniffed_chunks
+from .parse import line_counts, make_scanner, sniff_kind, sniffed_chunks
 from .parse.rows import Row, event_row
+from .parse.skips import SkipTally
 from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once
 
 __all__ = ["KindSpec", "ScannedFile", "default_jobs", "kind_for", "scan_files"]
@@ -65,6 +67,8 @@ class ScannedFile:
     lines: LineCounts
     #: nothing but whitespace in it (or nothing at all)
     empty: bool = False
+    #: another ZenPack's queued events: (local time, rcvtime), for coverage
+    foreign_queued: tuple[tuple[datetime | None, datetime | None], ...] = ()
 
 
 def default_jobs() -> int:
@@ -78,8 +82,8 @@ def default_jobs() -> int:
 
 # -- one range, in a worker or in the parent -----------------------------------
 
-# (rows, malformed, total lines, parsed lines, malformed lines, bytes, blank)
-_Part = tuple[list[Row], list[Malformed], int, int, int, int, bool]
+# (rows, malformed, total lines, parsed lines, malformed lines, bytes, blank, skipped lines' tally)
+_Part = tuple[list[Row], list[Malformed], int, int, int, int, bool, SkipTally]
 _Task = tuple[str, LogKind, bool, int, "int | None"]
 
 
@@ -145,6 +149,7 @@ def _scan_chunks(
         total += chunk.lines
         nbytes += len(chunk.data)
         blank = blank and is_blank(chunk.data)
+        scanner.tally.count_chunk(kind, chunk.data)
         recs = feed(chunk) if feed is not None else scanner.feed(chunk)
         _collect(recs, rows, bad, feed is None)
         if on_bytes is not None:
@@ -152,7 +157,7 @@ def _scan_chunks(
     finish = getattr(scanner, "finish_rows", None)
     tail = finish(at_end=at_end) if finish is not None else scanner.finish(at_end=at_end)
     _collect(tail, rows, bad, finish is None)
-    return rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank
+    return rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank, scanner.tally
 
 
 def _collect(recs: list, rows: list[Row], bad: list[Malformed], events: bool) -> None:  # type: ignore[type-arg]
@@ -330,8 +335,10 @@ def _assemble(path: str, kind: LogKind, parts: list[_Part]) -> ScannedFile:
     bad: list[Malformed] = []
     total = parsed = malformed = 0
     blank = True
-    for prows, pbad, ptotal, pparsed, pmal, _, pblank in parts:
+    tally = SkipTally()
+    for prows, pbad, ptotal, pparsed, pmal, _, pblank, ptally in parts:
         blank = blank and pblank
+        tally.add(ptally)
         if total:
             rows.extend([(r[0] + total, *r[1:]) for r in prows])
             bad.extend(
@@ -349,6 +356,7 @@ def _assemble(path: str, kind: LogKind, parts: list[_Part]) -> ScannedFile:
         kind=kind,
         rows=rows,
         malformed=tuple(bad),
-        lines=LineCounts(total=total, parsed=parsed, malformed=malformed),
+        lines=line_counts(total, parsed, malformed, tally),
         empty=blank,
+        foreign_queued=tuple(tally.foreign_queued),
     )

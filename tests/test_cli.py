@@ -40,7 +40,7 @@ def test_events_piped_is_jsonl_with_counts_on_stderr(log: Path) -> None:
         "2017-01-23T06:22:02.771000Z",
         "+08:00",
     )
-    assert f"{log}: collector log, 3 lines: 1 parsed, 1 skipped, 1 malformed; 1 event; UTC offset +08:00 (inferred from 1 event)" in r.stderr
+    assert f"{log}: collector log, 3 lines: 1 parsed, 1 skipped, 1 malformed; skipped: 1 other logger; 1 event; UTC offset +08:00 (inferred from 1 event)" in r.stderr
     assert f"{log}:3: malformed: truncated: the events list does not end with '])'" in r.stderr
 
 

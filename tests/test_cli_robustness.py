@@ -76,7 +76,10 @@ def test_every_line_of_a_messy_file_is_accounted_for(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     (i,) = doc["inputs"]
+    by_reason = i["lines"].pop("skipped_by_reason")
     assert i["lines"] == {"total": 7, "parsed": 2, "skipped": 3, "malformed": 2}
+    # the blank line, the dispatcher's Publishing line, the empty batch
+    assert {k: v for k, v in by_reason.items() if v} == {"blank": 1, "same_logger_no_events": 1, "empty_batch": 1}
     assert [m["line"] for m in i["malformed"]] == [4, 5]
     assert f"{p}:4: malformed: truncated" in r.stderr
     assert f"{p}:5: malformed: " in r.stderr

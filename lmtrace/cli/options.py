@@ -20,6 +20,7 @@ from ..events import LogKind
 from ..findings import Verdict
 from ..load import InputSummary
 from ..render import FORMATS
+from ..render.common import skipped_text
 
 __all__ = ["F", "MAX_MALFORMED_SHOWN", "format_option", "guarded", "input_options", "parse_kind_specs", "parse_tz_specs", "report_inputs"]
 
@@ -159,7 +160,7 @@ def _summary_line(i: InputSummary) -> str:
     c = i.lines
     return (
         f"{i.path}: {i.kind.value} log, {_n(c.total, 'line')}: {c.parsed} parsed, {c.skipped} skipped, "
-        f"{c.malformed} malformed; {_n(i.events, 'event')}; UTC offset {i.clock.label} ({i.clock.how})"
+        f"{c.malformed} malformed{skipped_text(i)}; {_n(i.events, 'event')}; UTC offset {i.clock.label} ({i.clock.how})"
     )
 
 

@@ -17,8 +17,9 @@ from typing import Protocol
 from ..errors import InputError
 from ..events import Event, LineCounts, LogKind, Malformed
 from ..read import STDIN, Chunk, iter_chunks, open_input
+from .skips import SkipTally, breakdown
 
-__all__ = ["ParsedFile", "Scanner", "make_scanner", "parse_chunks", "parse_file", "sniff", "sniff_kind", "sniffed_chunks"]
+__all__ = ["ParsedFile", "Scanner", "line_counts", "make_scanner", "parse_chunks", "parse_file", "sniff", "sniff_kind", "sniffed_chunks"]
 
 
 class Scanner(Protocol):
@@ -29,6 +30,8 @@ class Scanner(Protocol):
     parsed_lines: int
     #: lines that were ours but unreadable
     malformed_lines: int
+    #: what it saw of the lines it skipped (lmtrace.parse.skips)
+    tally: SkipTally
 
     def feed(self, chunk: Chunk) -> list[Event | Malformed]: ...
 
@@ -99,6 +102,16 @@ def parse_chunks(chunks: Iterable[Chunk], scanner: Scanner) -> Iterator[Event | 
 SNIFF_BYTES = 1 << 20
 
 
+def line_counts(total: int, parsed: int, malformed: int, tally: SkipTally) -> LineCounts:
+    """A file's line counts, the skipped lines broken down by reason."""
+    return LineCounts(
+        total=total,
+        parsed=parsed,
+        malformed=malformed,
+        skipped_by_reason=breakdown(total - parsed - malformed, tally),
+    )
+
+
 def parse_file(path: str, *, kind: LogKind | None = None, full: bool = True) -> ParsedFile:
     """Read one file (or `-`) into a `ParsedFile`.
 
@@ -112,11 +125,12 @@ def parse_file(path: str, *, kind: LogKind | None = None, full: bool = True) -> 
         total = 0
         for chunk in chunks:
             total += chunk.lines
+            scanner.tally.count_chunk(kind, chunk.data)
             for rec in scanner.feed(chunk):
                 (events if isinstance(rec, Event) else malformed).append(rec)  # type: ignore[arg-type]
         for rec in scanner.finish():
             (events if isinstance(rec, Event) else malformed).append(rec)  # type: ignore[arg-type]
-    counts = LineCounts(total=total, parsed=scanner.parsed_lines, malformed=scanner.malformed_lines)
+    counts = line_counts(total, scanner.parsed_lines, scanner.malformed_lines, scanner.tally)
     return ParsedFile(
         path=path, kind=kind, events=tuple(events), malformed=tuple(malformed), lines=counts
     )

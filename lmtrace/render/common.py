@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from ..correlate import Coverage
-from ..events import LogKind
+from ..events import LogKind, skip_label
 from ..findings import (
     AppliedFilters,
     Firing,
@@ -303,6 +303,23 @@ def none_matched(report: Report) -> str:
 
 def verdict_counts(report: Report) -> list[tuple[str, int]]:
     return [(v.value, report.summary.verdicts.get(v.value, 0)) for v in Verdict]
+
+
+def skipped_why(i: InputSummary) -> str:
+    """`10 other logger, 2 blank`: the skipped lines by reason ("" when none)."""
+    return ", ".join(f"{n} {skip_label(i.kind, r)}" for r, n in i.lines.skipped_by_reason)
+
+
+def skipped_text(i: InputSummary) -> str:
+    """`; skipped: 10 other logger, 2 blank` to follow the line counts ("" when none)."""
+    why = skipped_why(i)
+    return f"; skipped: {why}" if why else ""
+
+
+def input_facts(i: InputSummary, cov: Coverage | None) -> list[str]:
+    """An input's lines in a report: counts, skipped lines by reason, coverage."""
+    why = skipped_why(i)
+    return [input_line(i), *([f"skipped: {why}"] if why else []), *coverage_lines(i, cov)]
 
 
 def input_line(i: InputSummary) -> str:

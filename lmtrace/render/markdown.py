@@ -22,6 +22,7 @@ from .common import (
     none_matched,
     notices,
     phase_rows,
+    skipped_why,
     verdict_counts,
 )
 from .hoprows import (
@@ -79,7 +80,7 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
                 i.kind.value,
                 str(c.total),
                 str(c.parsed),
-                str(c.skipped),
+                f"{c.skipped} ({md_text(why)})" if (why := skipped_why(i)) else str(c.skipped),
                 str(c.malformed),
                 md_code(i.clock.label),
                 md_text(i.clock.how),

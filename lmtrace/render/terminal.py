@@ -22,11 +22,10 @@ from .common import (
     PHASE_HEAD,
     FileLabels,
     change_where,
-    coverage_lines,
     details,
     firing_rows,
     headline,
-    input_line,
+    input_facts,
     notices,
     phase_rows,
     route,
@@ -236,7 +235,7 @@ def print_report(report: Report, out: TextIO | Console) -> None:
     inputs.add_column("file", overflow="fold")
     inputs.add_column("lines and clock", overflow="fold")
     for i in report.inputs:
-        facts = "\n".join([input_line(i), *coverage_lines(i, report.coverage.get(i.path))])
+        facts = "\n".join(input_facts(i, report.coverage.get(i.path)))
         inputs.add_row(f"#{files.number[i.path]}", Text(i.path), Text(facts))
     console.print(inputs)
     h = report.handler_map

@@ -19,12 +19,11 @@ from .common import (
     ZEN_COLUMN,
     FileLabels,
     change_where,
-    coverage_lines,
     crosses_midnight,
     details,
     firing_rows,
     headline,
-    input_line,
+    input_facts,
     none_matched,
     notices,
     phase_cells,
@@ -109,8 +108,7 @@ def write_report_text(report: Report, out: TextIO) -> None:
     for i in report.inputs:
         num = files.number[i.path]
         add(f"  #{num} {i.path}")
-        add(f"     {input_line(i)}")
-        for c in coverage_lines(i, report.coverage.get(i.path)):
+        for c in input_facts(i, report.coverage.get(i.path)):
             add(f"     {c}")
     if not report.inputs:
         add("  none")
