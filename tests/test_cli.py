@@ -88,7 +88,8 @@ def test_unknown_kind_suggests_kind_option(tmp_path: Path) -> None:
     p.write_text("hello\nworld\n")
     r = run("events", str(p))
     assert r.exit_code == 2
-    assert f"say which for this file with --kind {p}=zenpython" in r.stderr
+    assert f"{p}: not a format lmtrace reads: no record_events called or Queued event line" in r.stderr
+    assert f"say which with --kind {p}=zenpython (or --kind {p}=collector)" in r.stderr
     assert run("events", str(p), "--kind", "collector").exit_code == 0
     assert run("events", str(p), "--kind", f"{p}=collector").exit_code == 0
 

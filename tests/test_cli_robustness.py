@@ -87,10 +87,11 @@ def test_every_line_of_a_messy_file_is_accounted_for(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["events", "analyze"])
-def test_a_directory_and_an_unreadable_glob_exit_2(tmp_path: Path, command: str) -> None:
+def test_a_directory_without_logs_and_an_unreadable_glob_exit_2(tmp_path: Path, command: str) -> None:
+    (tmp_path / "notes.txt").write_text("not a log\n")
     r = run(command, str(tmp_path))
     assert r.exit_code == 2
-    assert f"Error: {tmp_path}: is a directory, not a log file" in r.stderr
+    assert f"Error: {tmp_path}: a directory without a log file in it" in r.stderr
     assert "Traceback" not in r.stderr
     r = run(command, str(tmp_path / "nothing*.log"))
     assert r.exit_code == 2
