@@ -22,8 +22,9 @@ from .hops import Hop, HopName, InputClock, Timeline, TimelineEntry
 from .humantime import clock
 from .load import InputSummary
 from .phases import short_type
+from .verdict import REFERS_TO_CHANGE
 
-__all__ = ["SKEW_TOLERANCE", "build_timeline", "timeline_for", "timelines_not_ok"]
+__all__ = ["SKEW_TOLERANCE", "build_timeline", "change_where", "timeline_for", "timelines_not_ok"]
 
 
 SKEW_TOLERANCE = timedelta(milliseconds=500)
@@ -77,6 +78,7 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
             f"{SKEW_TOLERANCE.total_seconds():g} s before an earlier hop's; check NTP on the hosts or --tz"
         )
     name = m.display_name or m.instance_id or "?"
+    change = report.summary.recommended_change if REFERS_TO_CHANGE in (m.recommendation or "") else None
     return Timeline(
         title=f"{name}: {m.source_host or '?'} -> {m.destination_host or '?'} ({m.label})",
         request_id=m.request_id,
@@ -96,6 +98,18 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
         inputs=tuple(_input_clock(i) for i in report.inputs),
         notes=tuple(notes),
         label=m.label,
+        mapping_change=change,
+        mapping_change_where=change_where(report) if change else None,
+    )
+
+
+def change_where(report: Report) -> str:
+    """Where the recommended mapping change goes, as a sentence."""
+    h = report.handler_map
+    where = "your TOML handler map" if h.shape == "toml" else "the ZenPack's events.py"
+    return (
+        f"In {where} (map {h.name}, shape {h.shape}), replace the live-migration entries with these, "
+        "so that the host is written by post.dest.end, the phase that carries the destination:"
     )
 
 

@@ -19,9 +19,11 @@ from ..load import load_events
 from ..progress import OnProgress
 from ..render import choose
 from .options import (
+    TimelineCommand,
     _Exit,
     _stdout_isatty,
     _verdict_list,
+    check_handler_map_choice,
     format_option,
     guarded,
     input_options,
@@ -194,6 +196,7 @@ def analyze(
         raise click.UsageError(
             f"--timeline cannot be combined with --format {fmt} (one migration per line); use --format json"
         )
+    check_handler_map_choice(handler_map_path)
     fail = _verdict_list(fail_on, "--fail-on")
     filters = Filters(
         instance=instance,
@@ -234,7 +237,7 @@ def analyze(
         raise _Exit("; ".join(problems), int(ExitStatus.FINDING))
 
 
-@cli.command()
+@cli.command(cls=TimelineCommand)
 @input_options
 @format_option("text")
 @click.option(
@@ -288,6 +291,7 @@ def timeline(
 
     if request is None and instance is None:
         raise click.UsageError("give --request REQ or --instance ID|NAME (or both)")
+    check_handler_map_choice(handler_map_path)
     hmap = resolve_handler_map(zenpack, handler_map_path)
     report = _analysis(files, hmap, kind_specs, tz_specs, jobs, quiet)
     found = timeline_for(report, request=request, instance=instance)

@@ -22,7 +22,7 @@ from ..load import InputSummary
 from ..render import FORMATS
 from ..render.common import skipped_text
 
-__all__ = ["F", "MAX_MALFORMED_SHOWN", "format_option", "guarded", "input_options", "parse_kind_specs", "parse_tz_specs", "report_inputs"]
+__all__ = ["F", "MAX_MALFORMED_SHOWN", "TimelineCommand", "check_handler_map_choice", "format_option", "guarded", "input_options", "parse_kind_specs", "parse_tz_specs", "report_inputs"]
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -181,6 +181,41 @@ def _verdict_list(value: str | None, option: str) -> frozenset[Verdict] | None:
             valid = ", ".join(v.value for v in Verdict)
             raise UsageError(f"{option} {part}: not a verdict; choose from {valid}") from None
     return frozenset(out)
+
+
+class TimelineCommand(click.Command):
+    """`lmtrace timeline`: an option of `analyze` it does not have (`--since`)
+    gets a pointer to `analyze`, not click's guess of a look-alike name
+    (`--instance`, `--kind`) that does something else."""
+
+    analyze_only = ("--since", "--until", "--host", "--device", "--verdict", "--fail-on", "--timeline")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as e:
+            name = e.option_name.split("=", 1)[0]
+            if name in self.analyze_only:
+                raise click.UsageError(
+                    f"timeline has no {name}: it shows the migrations that --request or --instance name; "
+                    f"`lmtrace analyze {name} …` filters the report, and `lmtrace analyze --timeline` "
+                    "adds the timelines of the migrations it reports that are not ok",
+                    ctx,
+                ) from None
+            raise
+
+
+def check_handler_map_choice(handler_map_path: str | None) -> None:
+    """--handler-map replaces the built-in map: naming a --zenpack as well is
+    a contradiction, not a silent override."""
+    ctx = click.get_current_context()
+    source = ctx.get_parameter_source("zenpack")
+    if handler_map_path is not None and source not in (None, click.core.ParameterSource.DEFAULT):
+        raise click.UsageError(
+            f"--handler-map {handler_map_path} replaces the built-in map: give it or --zenpack "
+            f"{ctx.params.get('zenpack')}, not both",
+            ctx,
+        )
 
 
 def guarded(f: F) -> F:

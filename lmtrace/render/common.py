@@ -357,12 +357,9 @@ def coverage_lines(i: InputSummary, cov: Coverage | None) -> list[str]:
 
 
 def change_where(report: Report) -> str:
-    h = report.handler_map
-    where = "your TOML handler map" if h.shape == "toml" else "the ZenPack's events.py"
-    return (
-        f"In {where} (map {h.name}, shape {h.shape}), replace the live-migration entries with these, "
-        "so that the host is written by post.dest.end, the phase that carries the destination:"
-    )
+    from ..timelines import change_where as where
+
+    return where(report)
 
 
 NO_CHANGE = "none: no stale or missed migration here shows post.dest.end carrying the destination"

@@ -229,6 +229,10 @@ def write_timeline_markdown(t: Timeline, out: TextIO) -> None:
         if r.first and r.entry.skew:
             cells[7] = cells[7].replace("SKEW:", "**SKEW**:", 1)
         out.write("| " + " | ".join(c.replace("\n", " ") for c in cells) + " |\n")
+    if t.mapping_change:
+        out.write(f"\n**Recommended mapping change.** {md_text(t.mapping_change_where or '')}\n\n")
+        fence = "```toml" if "TOML" in (t.mapping_change_where or "") else "```python"
+        out.write(f"{fence}\n" + t.mapping_change.rstrip("\n") + "\n```\n")
 
 
 def _md_summary(t: Timeline, files: FileLabels) -> list[tuple[str, str]]:

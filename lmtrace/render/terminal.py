@@ -274,7 +274,7 @@ def print_report(report: Report, out: TextIO | Console) -> None:
         # printed bare, not in a panel, so that it copies cleanly into events.py
         console.rule("recommended mapping change", align="left")
         console.print(Text(change_where(report)))
-        console.print(Text(change.rstrip("\n"), style="bold"), soft_wrap=True)
+        _print_change(console, change)
     else:
         console.print(Text(f"recommended mapping change: {NO_CHANGE}"))
     for w in report.warnings:
@@ -305,10 +305,12 @@ def _panel(m: MigrationReport, files: FileLabels, width: int = 10**6) -> Panel:
 
 def _tables(m: MigrationReport, files: FileLabels, width: int) -> list[RenderableType]:
     """The phase and firing tables, printed below the panel at full width."""
-    # side is shown by colour (destination green, source yellow), not a column
-    head = tuple(c for c in PHASE_HEAD if c != "side")
+    # side is a column (`dest`/`source`, as in the text report) and a colour
+    # (destination green, source yellow): colour alone is lost in a paste
+    head = PHASE_HEAD
     side_at = PHASE_HEAD.index("side")
-    rows = [r[:side_at] + r[side_at + 1 :] for r in phase_rows(m, files)]
+    short = {"destination": "dest"}
+    rows = [(*r[:side_at], short.get(r[side_at], r[side_at]), *r[side_at + 1 :]) for r in phase_rows(m, files)]
     records = _records(head, rows)
     for p, r in zip(m.phases, records):
         r.style = "green" if p.side.value == "destination" else "yellow"
@@ -381,10 +383,23 @@ def print_timelines(timelines: Sequence[Timeline], out: TextIO | Console, *, hea
                 expand=False,
             )
         )
+        if t.mapping_change:
+            console.rule("recommended mapping change", align="left")
+            console.print(Text(t.mapping_change_where or ""))
+            _print_change(console, t.mapping_change)
 
 
 def _last_hop(r: Row) -> bool:
     return r.hop is r.entry.hops[-1]
+
+
+def _print_change(console: Console, change: str) -> None:
+    """The mapping change, bare (no panel) so that it copies cleanly into
+    events.py; folded only on a terminal too narrow for its lines (the text
+    format never folds it)."""
+    text = change.rstrip("\n")
+    fits = max(len(x) for x in text.split("\n")) <= console.width
+    console.print(Text(text, style="bold", overflow="fold"), soft_wrap=fits)
 
 
 @contextlib.contextmanager
@@ -416,7 +431,7 @@ def progress_bar(err: TextIO) -> Iterator[OnProgress]:
     task = bar.add_task("reading", total=None, events="0")
 
     def on_progress(p: Progress) -> None:
-        what = {"reading": f"reading {p.files_done}/{p.files_total} files"}.get(p.stage, p.stage)
+        what = p.describe()
         if p.migrations is not None:
             what += f", {p.migrations} migrations"
         bar.update(

@@ -239,6 +239,15 @@ def write_timeline_text(t: Timeline, out: TextIO) -> None:
         else:
             wrapped[0] = row.rstrip("\n").ljust(note_at) + wrapped[0][note_at:]
         out.writelines(x + "\n" for x in wrapped)
+    if t.mapping_change:
+        out.write("\nRecommended mapping change\n")
+        out.writelines(
+            x + "\n"
+            for x in textwrap.wrap(
+                t.mapping_change_where or "", WIDTH, initial_indent="  ", subsequent_indent="  "
+            )
+        )
+        out.write("\n" + t.mapping_change.rstrip("\n") + "\n")
 
 
 _STACKED_HEAD = ("phase / host", *TEXT_HEAD[2:])
