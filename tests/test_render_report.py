@@ -28,6 +28,7 @@ from lmtrace.humantime import clock, duration, elapsed
 from lmtrace.render import write_report
 from lmtrace.render.common import WIDTH, FileLabels
 from lmtrace.render.fields import MIGRATION_COLUMNS
+from lmtrace.render.overview import View
 from lmtrace.render.terminal import print_report
 
 from . import builders
@@ -869,7 +870,7 @@ def test_rich_report_fits_every_width(width: int) -> None:
     from lmtrace.render.common import phase_rows
 
     report = analyze([str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")])
-    out = _rich_at(width, lambda c: print_report(report, c))
+    out = _rich_at(width, lambda c: print_report(report, c, View(details=True)))
     # the mapping change is printed unwrapped on purpose: it is pasted into events.py
     out = out.rsplit("recommended mapping change", 1)[0]
     files = FileLabels(i.path for i in report.inputs)

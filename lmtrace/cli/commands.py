@@ -18,6 +18,7 @@ from ..handlers import BUILTIN_MAPS, DEFAULT_MAP, HandlerMap
 from ..load import load_events
 from ..progress import OnProgress
 from ..render import choose
+from ..render.overview import AUTO_DETAILS, DEFAULT_LIMIT, GROUP_BY, View
 from .options import (
     TimelineCommand,
     _Exit,
@@ -110,7 +111,7 @@ def events(
 
 @cli.command()
 @input_options
-@format_option("text")
+@format_option("text", html=True)
 @click.option(
     "--zenpack",
     type=click.Choice(sorted(BUILTIN_MAPS)),
@@ -154,6 +155,28 @@ def events(
     help="After the report, the timeline of every migration whose verdict is not ok "
     "(as `lmtrace timeline` prints it; json: a `timelines` key; not with jsonl or csv).",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Rows of the table of migrations needing action (and of --group-by tables, and sections "
+    "with --details); 0: all. Human formats only: json, jsonl and csv hold everything.",
+)
+@click.option(
+    "--details/--no-details",
+    "details",
+    default=None,
+    help=f"Every migration in full (phases, firings). Default: in full when the report holds at most "
+    f"{AUTO_DETAILS} migrations, else the compact report.",
+)
+@click.option(
+    "--group-by",
+    "group_by",
+    metavar="host|instance|verdict|day[,...]",
+    help="Add a summary table per group: migrations and verdicts per host (source or destination), "
+    "instance, verdict or UTC day.",
+)
 @guarded
 def analyze(
     files: tuple[str, ...],
@@ -175,6 +198,9 @@ def analyze(
     verdicts: str | None,
     fail_on: str | None,
     with_timeline: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    details: bool | None = None,
+    group_by: str | None = None,
 ) -> None:
     """Judge every live migration in the logs: did Zenoss put the VM on the
     right host? One verdict per migration (ok, stale, missed, lost, failed,
@@ -197,6 +223,7 @@ def analyze(
             f"--timeline cannot be combined with --format {fmt} (one migration per line); use --format json"
         )
     check_handler_map_choice(handler_map_path)
+    view = View(limit=limit, details=details, group_by=_group_list(group_by))
     fail = _verdict_list(fail_on, "--fail-on")
     filters = Filters(
         instance=instance,
@@ -220,9 +247,10 @@ def analyze(
             timelines_not_ok(report),
             choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"),
             sys.stdout,
+            view,
         )
     else:
-        write_report(report, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
+        write_report(report, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout, view)
     sys.stdout.flush()
     problems = []
     if strict and any(i.lines.malformed for i in report.inputs):
@@ -312,6 +340,18 @@ def timeline(
             f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)",
             int(ExitStatus.FINDING),
         )
+
+
+def _group_list(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    out = []
+    for part in value.replace(" ", "").split(","):
+        if part and part not in GROUP_BY:
+            raise UsageError(f"--group-by {part}: choose from {', '.join(GROUP_BY)}")
+        if part and part not in out:
+            out.append(part)
+    return tuple(out)
 
 
 def _analysis(

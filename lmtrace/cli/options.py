@@ -19,7 +19,7 @@ from ..errors import ExitStatus, LmtraceError, UsageError
 from ..events import LogKind
 from ..findings import Verdict
 from ..load import InputSummary
-from ..render import FORMATS
+from ..render import FORMATS, REPORT_FORMATS
 from ..render.common import skipped_text
 
 __all__ = ["F", "MAX_MALFORMED_SHOWN", "TimelineCommand", "check_handler_map_choice", "format_option", "guarded", "input_options", "parse_kind_specs", "parse_tz_specs", "report_inputs"]
@@ -92,14 +92,15 @@ def input_options(f: F) -> F:
     return f
 
 
-def format_option(default_piped: str) -> Callable[[F], F]:
+def format_option(default_piped: str, *, html: bool = False) -> Callable[[F], F]:
+    extra = " html: one self-contained file (no network), open it in a browser." if html else ""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(REPORT_FORMATS if html else FORMATS),
         default="auto",
         show_default=True,
-        help=f"Output format. auto: rich on a terminal, {default_piped} when piped.",
+        help=f"Output format. auto: rich on a terminal, {default_piped} when piped.{extra}",
     )
 
 

@@ -30,10 +30,8 @@ from ..findings import (
     Verdict,
 )
 from ..humantime import clock, duration, elapsed
-from ..load import InputSummary
-from .fields import (
-    phase_name,
-)
+from ..load import EventStream, InputSummary
+from .fields import iso, phase_name
 
 WIDTH = 118  # text lines stay below 120 columns where the content allows
 
@@ -363,3 +361,30 @@ def change_where(report: Report) -> str:
 
 
 NO_CHANGE = "none: no stale or missed migration here shows post.dest.end carrying the destination"
+
+
+def event_rows(stream: EventStream) -> tuple[str, tuple[str, ...], list[tuple[str, ...]]]:
+    """The rich events table: its title, head and rows (the day said once in
+    the title when every event is on one UTC day)."""
+    head: tuple[str, ...] = ("time (UTC)", "file:line", "status", "event type", "request", "name", "host")
+    rows: list[tuple[str, ...]] = []
+    for e in stream.events:
+        t = iso(e.logged_at or e.time) or "-"
+        rows.append(
+            (
+                t.replace("T", " ").rstrip("Z")[:23],
+                f"{e.source.path}:{e.source.line}",
+                e.status.value,
+                e.event_type.replace("compute.instance.", ""),
+                e.request_id or "-",
+                e.display_name or "-",
+                e.host_name or "-",
+            )
+        )
+    title = f"{len(stream.events)} events"
+    days = {r[0][:10] for r in rows if r[0] != "-"}
+    if len(days) == 1:
+        # one day: said once in the title, each row shows the time of day
+        title += f" on {days.pop()} (UTC)"
+        rows = [(r[0][11:] or r[0], *r[1:]) for r in rows]
+    return title, head, rows

@@ -31,6 +31,7 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
+from .overview import Section, View, group_section, overview_sections
 
 __all__ = ["md_code", "md_text", "write_report_markdown", "write_timeline_markdown"]
 
@@ -62,7 +63,20 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return out
 
 
-def write_report_markdown(report: Report, out: TextIO) -> None:
+def md_section(s: Section) -> list[str]:
+    """A compact-report table in Markdown: a heading, the table (pastes into
+    an incident document), then what follows it."""
+    out = [f"## {md_text(s.title)}", ""]
+    if s.rows:
+        out.extend(_md_table(s.head, [tuple(md_text(c) for c in r) for r in s.rows]))
+    if s.more:
+        out.extend(["", md_text(s.more)] if s.rows else [md_text(s.more)])
+    return out
+
+
+def write_report_markdown(report: Report, out: TextIO, view: View | None = None) -> None:
+    """The report; in full or compact as `view` says (see write_report_text)."""
+    view = view or View()
     files = FileLabels(i.path for i in report.inputs)
     lines: list[str] = []
     add = lines.append
@@ -129,7 +143,15 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
     if not report.migrations:
         add("")
         add(md_text(none_matched(report)))
-    for m in report.migrations:
+    full = view.full(report)
+    sections = overview_sections(report, view, "→") if report.migrations and not full else []
+    if full:
+        sections = [group_section(report.migrations, by, view) for by in view.group_by]
+    for s in sections:
+        add("")
+        lines.extend(md_section(s))
+    shown = report.migrations[: view.cut(len(report.migrations))] if full else ()
+    for m in shown:
         add("")
         rid = md_code(m.request_id) if m.request_id else "(no request id)"
         add(
@@ -171,6 +193,9 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
             lines.extend(_md_table(FIRING_HEAD, frows))
         else:
             add("None.")
+    if full and len(shown) < len(report.migrations):
+        add("")
+        add(f"… and {len(report.migrations) - len(shown):,} more migrations (--limit 0 shows them all)")
     add("")
     add("## Recommended mapping change")
     add("")

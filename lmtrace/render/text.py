@@ -38,6 +38,7 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
+from .overview import Section, View, group_section, overview_sections
 
 __all__ = ["TEXT_HEAD", "text_phase_table", "write_report_text", "write_timeline_text"]
 
@@ -98,7 +99,37 @@ def _table(
     return out
 
 
-def write_report_text(report: Report, out: TextIO) -> None:
+def section_lines(s: Section, indent: int = 2) -> list[str]:
+    """A compact-report table as text: counts right-aligned, then what follows it."""
+    lines = [s.title.upper() if s.title[:1].isalpha() else s.title]
+    if s.rows:
+        widths = [max([len(h)] + [len(r[i]) for r in s.rows]) for i, h in enumerate(s.head)]
+
+        def fmt(r: Sequence[str]) -> list[str]:
+            cells = [c.rjust(w) if i in s.numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))]
+            line = (" " * indent + "  ".join(cells)).rstrip()
+            if len(line) <= WIDTH:
+                return [line]
+            # the last column (a reason) wraps under itself
+            at = len(line) - len(cells[-1].rstrip())
+            return textwrap.wrap(
+                r[-1], width=WIDTH, initial_indent=line[:at], subsequent_indent=" " * at, break_long_words=False
+            ) or [line]
+
+        lines.extend(fmt(s.head))
+        for r in s.rows:
+            lines.extend(fmt(r))
+    if s.more:
+        lines.extend(
+            textwrap.wrap(s.more, width=WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + 4))
+        )
+    return lines
+
+
+def write_report_text(report: Report, out: TextIO, view: View | None = None) -> None:
+    """The report: every migration in full when `view` says so (few
+    migrations, or --details), else the compact overview (lmtrace.render.overview)."""
+    view = view or View()
     files = FileLabels(i.path for i in report.inputs)
     lines: list[str] = []
     add = lines.append
@@ -127,7 +158,18 @@ def write_report_text(report: Report, out: TextIO) -> None:
     if not report.migrations:
         add("")
         add(none_matched(report))
-    for m in report.migrations:
+    if report.migrations and not view.full(report):
+        for s in overview_sections(report, view):
+            add("")
+            lines.extend(section_lines(s))
+        _tail(report, lines)
+        out.write("\n".join(lines) + "\n")
+        return
+    for by in view.group_by:
+        add("")
+        lines.extend(section_lines(group_section(report.migrations, by, view)))
+    shown = report.migrations[: view.cut(len(report.migrations))]
+    for m in shown:
         add("")
         add(f"MIGRATION {title(m)}")
         add(f"  {route(m)}  {m.outcome.value}  VERDICT: {m.verdict.value.upper()}")
@@ -143,6 +185,16 @@ def write_report_text(report: Report, out: TextIO) -> None:
             lines.extend(_table(FIRING_HEAD, rows, 4))
         else:
             add("  handler firings: none")
+    if len(shown) < len(report.migrations):
+        add("")
+        add(f"... and {len(report.migrations) - len(shown):,} more migrations (--limit 0 shows them all)")
+    _tail(report, lines)
+    out.write("\n".join(lines) + "\n")
+
+
+def _tail(report: Report, lines: list[str]) -> None:
+    """The mapping change and the warnings: the end of every text report."""
+    add = lines.append
     add("")
     add("RECOMMENDED MAPPING CHANGE")
     change = report.summary.recommended_change
@@ -170,7 +222,6 @@ def write_report_text(report: Report, out: TextIO) -> None:
         )
     if not report.warnings:
         add("  none")
-    out.write("\n".join(lines) + "\n")
 
 
 #: the text table's columns: HEAD without the note (see write_timeline_text)
