@@ -149,6 +149,8 @@ class Timeline:
     mapping_change: str | None = None
     #: where that change goes (`In the ZenPack's events.py (map osi-2.x, ...)`)
     mapping_change_where: str | None = None
+    operation: str = "live-migration"  # which operation moved the VM
+    expected_host: str | None = None  # the right final host
 
     @property
     def skews(self) -> int:

@@ -21,7 +21,7 @@ from .findings import (
 from .hops import Hop, HopName, InputClock, Timeline, TimelineEntry
 from .humantime import clock
 from .load import InputSummary
-from .phases import short_type
+from .phases import LIVE_MIGRATION, Joins, Operation, operation_named, short_type
 from .verdict import REFERS_TO_CHANGE
 
 __all__ = ["SKEW_TOLERANCE", "build_timeline", "change_where", "timeline_for", "timelines_not_ok"]
@@ -59,8 +59,10 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
     ordered = sorted(raw, key=_order_key)
     entries = list(_mark_host_changes(ordered))
     notes = []
+    op = operation_named(m.operation)
     if m.attached_requests:
-        notes.append("attached requests (abort / force-complete): " + ", ".join(m.attached_requests))
+        calls = _CALLS.get(op.name) or " / ".join(s.step for s in op.steps if s.joins is not Joins.REQUEST)
+        notes.append(f"attached requests ({calls}): " + ", ".join(m.attached_requests))
     if m.overlaps:
         notes.append("overlaps in time with: " + ", ".join(m.overlaps))
     # order-sensitive: the verdict's reason says so when it matters (the two
@@ -69,7 +71,7 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
         c = m.corrected_by
         notes.append(
             f"corrected by {c.event_type} writing {c.host} at {clock(c.time, dated=True)} UTC, "
-            "after the migration"
+            f"after the {op.noun}"
         )
     skews = sum(1 for e in entries if e.skew)
     if skews:
@@ -98,19 +100,43 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
         inputs=tuple(_input_clock(i) for i in report.inputs),
         notes=tuple(notes),
         label=m.label,
+        operation=m.operation,
+        expected_host=m.expected_host,
         mapping_change=change,
         mapping_change_where=change_where(report) if change else None,
     )
 
 
 def change_where(report: Report) -> str:
-    """Where the recommended mapping change goes, as a sentence."""
+    """Where the recommended mapping change goes, as a sentence (the analyze
+    report and a timeline whose fix refers to it say the same)."""
     h = report.handler_map
     where = "your TOML handler map" if h.shape == "toml" else "the ZenPack's events.py"
+    ops = [operation_named(n) for n in report.summary.change_operations or (LIVE_MIGRATION.name,)]
+    proofs = [p for op in ops for p in (op.proof_name, *_revert_name(op))]
+    names = _and([op.name for op in ops])
+    if len(proofs) == 1:
+        phases, which = proofs[0], "the phase that carries"
+    else:
+        phases, which = _and(proofs), "the phases that carry"
+    right = "the destination" if ops == [LIVE_MIGRATION] else "the right final host"
     return (
-        f"In {where} (map {h.name}, shape {h.shape}), replace the live-migration entries with these, "
-        "so that the host is written by post.dest.end, the phase that carries the destination:"
+        f"In {where} (map {h.name}, shape {h.shape}), replace the {names} entries with these, "
+        f"so that the host is written by {phases}, {which} {right}:"
     )
+
+
+def _revert_name(op: Operation) -> list[str]:
+    rt = op.revert_type
+    return [rt.removeprefix("compute.instance.")] if rt else []
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+#: the separate calls of an operation as a note names them (else their steps)
+_CALLS = {"live-migration": "abort / force-complete"}
 
 
 def _input_clock(i: InputSummary) -> InputClock:

@@ -80,18 +80,18 @@ def test_the_day_is_golden_and_fits_a_couple_of_screens(day: Report, fmt: str, e
     assert len(got.splitlines()) < 200
     # one row per migration needing action, 50 of them, and the count of the rest
     bad = [m for m in day.migrations if m.verdict.value != "ok"]
-    assert f"{len(bad):,} migrations needing action (the first 50 by time)" in got
+    assert f"{len(bad):,} operations needing action (the first 50 by time)" in got
     assert f"and {len(bad) - 50:,} more" in got
 
 
 def test_the_day_in_full_with_limit_0_and_details(day: Report) -> None:
     full = _render(day, "text", View(limit=0, details=True))
-    assert len(re.findall(r"^MIGRATION ", full, re.M)) == len(day.migrations)
+    assert len(re.findall(r"  VERDICT: ", full)) == len(day.migrations)
     assert len(full.splitlines()) > 100_000
     # --details alone: the first 50 in full, and what was left out
     some = _render(day, "text", View(details=True))
-    assert len(re.findall(r"^MIGRATION ", some, re.M)) == 50
-    assert f"... and {len(day.migrations) - 50:,} more migrations (--limit 0 shows them all)" in some
+    assert len(re.findall(r"  VERDICT: ", some)) == 50
+    assert f"... and {len(day.migrations) - 50:,} more operations (--limit 0 shows them all)" in some
 
 
 def test_the_day_by_reason_adds_up(day: Report) -> None:

@@ -18,9 +18,11 @@ from .common import (
     coverage_lines,
     details,
     firing_rows,
+    heading,
     headline,
     none_matched,
     notices,
+    operation_counts,
     phase_rows,
     skipped_why,
     verdict_counts,
@@ -31,7 +33,7 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
-from .overview import Section, View, group_section, overview_sections
+from .overview import Section, View, group_section, overview_sections, rest_line
 
 __all__ = ["md_code", "md_text", "write_report_markdown", "write_timeline_markdown"]
 
@@ -136,6 +138,9 @@ def write_report_markdown(report: Report, out: TextIO, view: View | None = None)
     )
     add("")
     add(f"- migrations: {report.summary.migrations}")
+    kinds = operation_counts(report)
+    if kinds is not None:
+        add(f"- operations: {md_text(kinds)}")
     add(f"- lost phases that no handler listens to: {report.summary.lost_unmapped}")
     add(f"- zenpython coverage gaps: {report.summary.coverage_gaps}")
     for note in report.summary.notes:
@@ -155,7 +160,7 @@ def write_report_markdown(report: Report, out: TextIO, view: View | None = None)
         add("")
         rid = md_code(m.request_id) if m.request_id else "(no request id)"
         add(
-            f"## Migration {rid} {md_text(m.display_name or '?')} ({md_code(m.instance_id or 'instance unknown')})"
+            f"## {heading(m).capitalize()} {rid} {md_text(m.display_name or '?')} ({md_code(m.instance_id or 'instance unknown')})"
         )
         add("")
         add(
@@ -195,7 +200,7 @@ def write_report_markdown(report: Report, out: TextIO, view: View | None = None)
             add("None.")
     if full and len(shown) < len(report.migrations):
         add("")
-        add(f"… and {len(report.migrations) - len(shown):,} more migrations (--limit 0 shows them all)")
+        add(rest_line(report.migrations, len(shown)))
     add("")
     add("## Recommended mapping change")
     add("")

@@ -19,6 +19,7 @@ from datetime import timezone
 
 from ..findings import MigrationReport, Outcome, Reached, Report, Verdict
 from ..humantime import clock
+from ..phases import operation_named
 from .fields import phase_name
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "action_rows",
     "group_section",
     "needs_action",
+    "rest_line",
     "overview_sections",
     "short_reason",
 ]
@@ -75,6 +77,21 @@ class Section:
     more: str = ""
     #: columns holding counts (right-aligned in text)
     numeric: tuple[int, ...] = ()
+
+
+def _noun(ms: Iterable[MigrationReport]) -> str:
+    """`migration` when every operation is a live migration, else `operation`
+    (resizes, evacuations, unshelves move VMs too)."""
+    return "migration" if all(m.operation == "live-migration" for m in ms) else "operation"
+
+
+def _mixed(ms: Iterable[MigrationReport]) -> bool:
+    return len({m.operation for m in ms}) > 1
+
+
+def rest_line(ms: Sequence[MigrationReport], shown: int) -> str:
+    """What a full report cut by --limit says after its last section."""
+    return f"... and {_n(len(ms) - shown)} more {_noun(ms)}s (--limit 0 shows them all)"
 
 
 def needs_action(m: MigrationReport) -> bool:
@@ -142,13 +159,17 @@ def _dated(ms: Sequence[MigrationReport]) -> bool:
     return len({m.start.astimezone(timezone.utc).date() for m in ms}) > 1
 
 
-def action_rows(ms: Sequence[MigrationReport], arrow: str = "->") -> list[tuple[str, ...]]:
-    """One row per migration: time (UTC), instance, source -> destination,
-    verdict (`stale (would)` when no zenpython log covered it), short reason."""
+def action_rows(
+    ms: Sequence[MigrationReport], arrow: str = "->", *, operation: bool = False
+) -> list[tuple[str, ...]]:
+    """One row per migration: time (UTC), [operation,] instance, source ->
+    destination, verdict (`stale (would)` when no zenpython log covered it),
+    short reason."""
     dated = _dated(ms)
     return [
         (
             _time(m, dated),
+            *((operation_named(m.operation).noun,) if operation else ()),
             m.display_name or m.instance_id or "?",
             f"{m.source_host or '?'} {arrow} {m.destination_host or '?'}",
             m.verdict.value + (" (would)" if m.would else ""),
@@ -166,15 +187,16 @@ def overview_sections(report: Report, view: View, arrow: str = "->") -> list[Sec
     reason, most affected hosts and instances, the --group-by tables, and
     the migrations needing action."""
     ms = report.migrations
-    out = [_by_reason(ms)]
+    noun = _noun(ms)
+    out = [_by_reason(ms, noun)]
     bad = [m for m in ms if needs_action(m)]
     if bad:
-        out.extend(_most_affected(bad))
+        out.extend(_most_affected(bad, noun))
     out.extend(group_section(ms, by, view) for by in view.group_by)
     shown = bad[: view.cut(len(bad))]
     rest = len(bad) - len(shown)
     title = (
-        f"{_n(len(bad))} migration{'s' if len(bad) != 1 else ''} needing action"
+        f"{_n(len(bad))} {noun}{'s' if len(bad) != 1 else ''} needing action"
         + (f" (the first {_n(len(shown))} by time)" if rest else "")
     )
     more = ""
@@ -185,12 +207,15 @@ def overview_sections(report: Report, view: View, arrow: str = "->") -> list[Sec
         )
     elif bad:
         more = "--details shows each in full; `lmtrace timeline --instance NAME` shows one hop by hop"
-    head = ACTION_HEAD if arrow == "->" else (*ACTION_HEAD[:2], f"source {arrow} destination", *ACTION_HEAD[3:])
+    head: tuple[str, ...] = (*ACTION_HEAD[:2], f"source {arrow} destination", *ACTION_HEAD[3:])
+    mixed = _mixed(ms)
+    if mixed:
+        head = (head[0], "operation", *head[1:])
     out.append(
         Section(
-            title=title if bad else "No migration needs action",
+            title=title if bad else f"No {noun} needs action",
             head=head,
-            rows=action_rows(shown, arrow),
+            rows=action_rows(shown, arrow, operation=mixed),
             styles=[m.verdict.value for m in shown],
             more=more,
         )
@@ -198,20 +223,20 @@ def overview_sections(report: Report, view: View, arrow: str = "->") -> list[Sec
     return out
 
 
-def _by_reason(ms: Iterable[MigrationReport]) -> Section:
+def _by_reason(ms: Sequence[MigrationReport], noun: str) -> Section:
     counts: Counter[tuple[Verdict, str]] = Counter((m.verdict, short_reason(m)) for m in ms)
     order = {v: n for n, v in enumerate(Verdict)}
     rows = sorted(counts.items(), key=lambda kv: (order[kv[0][0]], -kv[1], kv[0][1]))
     return Section(
         title="By verdict and reason",
-        head=("migrations", "verdict", "reason"),
+        head=(f"{noun}s", "verdict", "reason"),
         rows=[(_n(c), v.value, why) for (v, why), c in rows],
         styles=[v.value for (v, _), _ in rows],
         numeric=(0,),
     )
 
 
-def _most_affected(bad: Sequence[MigrationReport]) -> list[Section]:
+def _most_affected(bad: Sequence[MigrationReport], noun: str) -> list[Section]:
     src = Counter(m.source_host for m in bad if m.source_host)
     dst = Counter(m.destination_host for m in bad if m.destination_host)
     hosts = Counter({h: src[h] + dst[h] for h in set(src) | set(dst)})
@@ -219,7 +244,7 @@ def _most_affected(bad: Sequence[MigrationReport]) -> list[Section]:
     out = [
         Section(
             title=f"Hosts most affected (of {_n(len(hosts))})",
-            head=("host", "migrations needing action", "as source", "as destination"),
+            head=("host", f"{noun}s needing action", "as source", "as destination"),
             rows=[(h, _n(c), _n(src[h]), _n(dst[h])) for h, c in top],
             numeric=(1, 2, 3),
         )
@@ -235,7 +260,7 @@ def _most_affected(bad: Sequence[MigrationReport]) -> list[Section]:
     out.append(
         Section(
             title=f"Instances most affected (of {_n(len(inst))})",
-            head=("instance", "id", "migrations needing action"),
+            head=("instance", "id", f"{noun}s needing action"),
             rows=[(names[k], k, _n(c)) for k, c in top_i],
             numeric=(2,),
             more="" if top_i else "none needs action more than once",
@@ -280,7 +305,7 @@ def group_section(ms: Sequence[MigrationReport], by: str, view: View) -> Section
     note = " (a migration counts under both its hosts)" if by == "host" else ""
     return Section(
         title=f"By {by}{note}",
-        head=(by, "migrations", "needing action", *verdicts),
+        head=(by, f"{_noun(ms)}s", "needing action", *verdicts),
         rows=rows,
         more=more,
         numeric=tuple(range(1, 3 + len(verdicts))),

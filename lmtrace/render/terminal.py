@@ -35,7 +35,7 @@ from .common import (
 )
 from .hoprows import HEAD as TIMELINE_HEAD
 from .hoprows import Row, rows_of, summary_of
-from .overview import Section, View, group_section, overview_sections
+from .overview import Section, View, group_section, overview_sections, rest_line
 
 if TYPE_CHECKING:
     from ..hops import Timeline
@@ -207,9 +207,9 @@ def _section(s: Section, width: int) -> RenderableType:
         r.style = VERDICT_STYLE.get(v, "").replace("bold ", "")
     full = [_col(h, kind=TEXT if h == "reason" else VALUE) for h in s.head]
     layouts = [full]
-    if s.head[-1] == "reason" and len(s.head) == 5:
-        a, b, c, d, e = s.head
-        layouts.append([_col(f"{a} / {b}", a, b), full[2], _col(f"{d} / {e}", d, e, kind=TEXT)])
+    if s.head[-1] == "reason" and len(s.head) >= 5:
+        *a, route, d, e = s.head
+        layouts.append([_col(" / ".join(a), *a), full[len(a)], _col(f"{d} / {e}", d, e, kind=TEXT)])
     parts: list[RenderableType] = [_fit(width, layouts, records, title=s.title) if s.rows else Text(s.title)]
     if s.more:
         parts.append(Text(s.more, style="dim"))
@@ -277,7 +277,7 @@ def print_report(report: Report, out: TextIO | Console, view: View | None = None
         for part in _tables(m, files, console.width):
             console.print(part)
     if len(shown) < len(report.migrations):
-        console.print(Text(f"... and {len(report.migrations) - len(shown):,} more migrations (--limit 0 shows them all)"))
+        console.print(Text(rest_line(report.migrations, len(shown))))
     _print_tail(report, console)
 
 
@@ -296,7 +296,7 @@ def _print_tail(report: Report, console: Console) -> None:
 
 def _panel(m: MigrationReport, files: FileLabels, width: int = 10**6) -> Panel:
     v = m.verdict.value
-    head = Text.assemble(route(m, "→"), "  ", m.outcome.value, "  verdict: ", _verdict(v))
+    head = Text.assemble(m.operation, "  ", route(m, "→"), "  ", m.outcome.value, "  verdict: ", _verdict(v))
     parts: list[RenderableType] = [head]
     name = title(m)
     if len(name) + 6 > width:
@@ -326,7 +326,7 @@ def _tables(m: MigrationReport, files: FileLabels, width: int) -> list[Renderabl
     rows = [(*r[:side_at], short.get(r[side_at], r[side_at]), *r[side_at + 1 :]) for r in phase_rows(m, files)]
     records = _records(head, rows)
     for p, r in zip(m.phases, records):
-        r.style = "green" if p.side.value == "destination" else "yellow"
+        r.style = {"destination": "green", "source": "yellow"}.get(p.side.value, "cyan")
     # a dropped phase's zenpython cell lists two lines: wraps between them
     full = [_col(h, kind=TEXT if h == "zenpython" else VALUE) for h in head]
     seen = _col("seen", "collector", "zenpython", kind=TEXT)

@@ -22,10 +22,12 @@ from .common import (
     crosses_midnight,
     details,
     firing_rows,
+    heading,
     headline,
     input_facts,
     none_matched,
     notices,
+    operation_counts,
     phase_cells,
     route,
     title,
@@ -38,13 +40,13 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
-from .overview import Section, View, group_section, overview_sections
+from .overview import Section, View, group_section, overview_sections, rest_line
 
 __all__ = ["TEXT_HEAD", "text_phase_table", "write_report_text", "write_timeline_text"]
 
 _SIDE = PHASE_HEAD.index("side")
 #: the side as the text table writes it, to stay within WIDTH
-_TEXT_SIDE = {"destination": "dest", "source": "source"}
+_TEXT_SIDE = {"destination": "dest", "source": "source", "neither": "neither"}
 
 
 def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> list[str]:
@@ -60,7 +62,11 @@ def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> 
         side = _TEXT_SIDE.get(cells[_SIDE], cells[_SIDE])
         rows.append((*cells[:_SIDE], side, *cells[_SIDE + 1 :]))
         below.append(None if dropped is None else (ZEN_COLUMN, dropped))
-    return _table(PHASE_HEAD, rows, indent, below=below)
+    out = _table(PHASE_HEAD, rows, indent, below=below)
+    if indent > 2 and any(len(x) > WIDTH for x in out):
+        # long phase names (resize.confirm.start) and line numbers: less indent
+        out = _table(PHASE_HEAD, rows, 2, below=below)
+    return out
 
 
 def _wrap(label: str, text: str, indent: int = 2, pad: int = 19) -> list[str]:
@@ -150,6 +156,9 @@ def write_report_text(report: Report, out: TextIO, view: View | None = None) -> 
     add("")
     add("SUMMARY")
     add(f"  migrations: {report.summary.migrations}")
+    kinds = operation_counts(report)
+    if kinds is not None:
+        add(f"  operations: {kinds}")
     add("  verdicts:   " + "  ".join(f"{v} {c}" for v, c in verdict_counts(report)))
     add(f"  lost phases that no handler listens to: {report.summary.lost_unmapped}")
     add(f"  zenpython coverage gaps: {report.summary.coverage_gaps}")
@@ -171,7 +180,7 @@ def write_report_text(report: Report, out: TextIO, view: View | None = None) -> 
     shown = report.migrations[: view.cut(len(report.migrations))]
     for m in shown:
         add("")
-        add(f"MIGRATION {title(m)}")
+        add(f"{heading(m).upper()} {title(m)}")
         add(f"  {route(m)}  {m.outcome.value}  VERDICT: {m.verdict.value.upper()}")
         for notice in notices(m):
             add(f"  ! {notice}")
@@ -187,7 +196,7 @@ def write_report_text(report: Report, out: TextIO, view: View | None = None) -> 
             add("  handler firings: none")
     if len(shown) < len(report.migrations):
         add("")
-        add(f"... and {len(report.migrations) - len(shown):,} more migrations (--limit 0 shows them all)")
+        add(rest_line(report.migrations, len(shown)))
     _tail(report, lines)
     out.write("\n".join(lines) + "\n")
 
