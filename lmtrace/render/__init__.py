@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("auto", "rich", "text", "markdown", "json", "jsonl", "csv")
 #: `lmtrace analyze` also writes one self-contained HTML file
-REPORT_FORMATS = FORMATS
+REPORT_FORMATS = (*FORMATS, "html")
 _MACHINE = ("json", "jsonl", "csv")
 
 __all__ = ["FORMATS", "REPORT_FORMATS", "choose", "write_events", "write_report", "write_report_with_timelines", "write_timeline"]
@@ -55,8 +55,10 @@ def write_report(report: Report, fmt: str, out: TextIO, view: View | None = None
         from .terminal import print_report
 
         print_report(report, out, view)
-    elif fmt == "html":  # pragma: no cover - slice 3
-        raise ValueError(fmt)
+    elif fmt == "html":
+        from .html import write_report_html
+
+        write_report_html(report, out, view)
     else:  # pragma: no cover - click restricts the choices
         raise ValueError(fmt)
 
