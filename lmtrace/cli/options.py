@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from typing import Any, TypeVar
@@ -140,13 +142,27 @@ def _stdout_isatty() -> bool:
 def report_inputs(
     inputs: Sequence[InputSummary], warnings: Sequence[str], *, quiet: bool
 ) -> None:
-    """Per-file counts (unless quiet), malformed lines and warnings on stderr."""
+    """Per-file counts (unless quiet), malformed lines and warnings on stderr;
+    on a terminal, long lines wrap at spaces (the terminal would cut words)."""
     if not quiet:
         for i in inputs:
-            sys.stderr.write(_summary_line(i) + "\n")
+            sys.stderr.write(err_wrap(_summary_line(i)))
     _report_malformed(inputs)
     for w in warnings:
-        sys.stderr.write(f"warning: {w}\n")
+        sys.stderr.write(err_wrap(f"warning: {w}"))
+
+
+def err_wrap(line: str) -> str:
+    """`line` and its newline for stderr: wrapped at spaces to the terminal's
+    width, continuation lines indented, when stderr is a terminal; as is
+    otherwise (a log file or a pipe keeps one line per fact, for grep)."""
+    if not sys.stderr.isatty():
+        return line + "\n"
+    width = shutil.get_terminal_size().columns
+    wrapped = textwrap.wrap(
+        line, width=max(width - 1, 40), subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
+    return "\n".join(wrapped or [line]) + "\n"
 
 
 def _report_malformed(inputs: Sequence[InputSummary]) -> None:

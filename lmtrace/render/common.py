@@ -418,19 +418,26 @@ NO_CHANGE = "none: no stale or missed migration here shows post.dest.end carryin
 def event_rows(stream: EventStream) -> tuple[str, tuple[str, ...], list[tuple[str, ...]]]:
     """The rich events table: its title, head and rows (the day said once in
     the title when every event is on one UTC day)."""
-    head: tuple[str, ...] = ("time (UTC)", "file:line", "status", "event type", "request", "name", "host")
+    head: tuple[str, ...] = (
+        "time (UTC)", "file:line", "status", "event type", "request", "name", "host", "event type (status)",
+    )  # fmt: skip
+    # a file by its name (the stderr lines give the paths), its path when two share a name
+    names = [os.path.basename(i.path) or i.path for i in stream.inputs]
+    label = {i.path: n if names.count(n) == 1 else i.path for i, n in zip(stream.inputs, names)}
     rows: list[tuple[str, ...]] = []
     for e in stream.events:
         t = iso(e.logged_at or e.time) or "-"
+        kind = e.event_type.replace("compute.instance.", "")
         rows.append(
             (
                 t.replace("T", " ").rstrip("Z")[:23],
-                f"{e.source.path}:{e.source.line}",
+                f"{label.get(e.source.path, e.source.path)}:{e.source.line}",
                 e.status.value,
-                e.event_type.replace("compute.instance.", ""),
+                kind,
                 e.request_id or "-",
                 e.display_name or "-",
                 e.host_name or "-",
+                f"{kind} ({e.status.value})",
             )
         )
     title = f"{len(stream.events)} events"

@@ -64,9 +64,12 @@ def print_events(stream: EventStream, out: TextIO | Console) -> None:
     title, head, rows = event_rows(stream)
     records = _records(head, rows)
     layouts = [
-        [_col(h) for h in head],
+        [_col(h) for h in head[:7]],
         [_col("time (UTC) / file:line", "time (UTC)", "file:line"), _col("event type / status", "event type", "status"),
          _col("request / name", "request", "name"), _col("host")],
+        # 80 columns: two lines an event
+        [_col("time (UTC) / file:line", "time (UTC)", "file:line"),
+         _col("event type (status) / request", "event type (status)", "request"), _col("host / name", "host", "name")],
         [_col("time (UTC) / file:line / status", "time (UTC)", "file:line", "status"),
          _col("request / event type / name", "request", "event type", "name"), _col("host")],
     ]
