@@ -36,10 +36,12 @@ from .parallel import KindSpec
 from .phases import LIVE_MIGRATION
 from .progress import OnProgress
 from .zenpath import (
+    choose_map,
+    debug_off_warnings,
     detect_generation,
     pipeline_facts,
     released_by_instance,
-    zenopenstack_debug_times,
+    zenopenstack_coverage,
 )
 
 __all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]
@@ -217,15 +219,7 @@ def _analyze_stream(
     until: str | None,
 ) -> Report:
     generation = detect_generation(stream.inputs, stream.events)
-    if handler_map is not None:
-        hmap, why = handler_map, "given (--zenpack or --handler-map): it wins over the inputs"
-    else:
-        hmap = builtin_map(generation.default_map)
-        why = (
-            f"the newer path's map, the one still running after the upgrade: {generation.evidence}"
-            if generation.name == "mixed"
-            else f"the default for ZenPack {generation.name}, seen from {generation.evidence}"
-        )
+    hmap, why = choose_map(handler_map, generation)
     filters = filters or Filters()
     if since is not None or until is not None:
         times = [t for e in stream.events if (t := e.logged_at or e.time) is not None]
@@ -239,6 +233,11 @@ def _analyze_stream(
             verdicts=filters.verdicts,
             device=filters.device,
         )
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise UsageError(
+            f"--since {since if since is not None else ''} lies after --until {until if until is not None else ''} "
+            f"({filters.since:%Y-%m-%d %H:%M:%S} > {filters.until:%Y-%m-%d %H:%M:%S} UTC): no time is in that range"
+        )
 
     zen_inputs = [i for i in stream.inputs if i.kind is LogKind.ZENPYTHON]
     coverage_by_file: dict[str, Coverage] = {}
@@ -249,15 +248,14 @@ def _analyze_stream(
             if t is not None:
                 queued_times[e.source.path].append(t)
     for i in zen_inputs:
+        # another ZenPack's queued events prove debug logging was on too
+        queued_times[i.path].extend(i.foreign_queued)
+    for i in zen_inputs:
         coverage_by_file[i.path] = coverage_of(queued_times.get(i.path, ()))
     coverage = (
         coverage_of(t for ts in queued_times.values() for t in ts) if zen_inputs else None
     )
-    zos_inputs = [i for i in stream.inputs if i.kind is LogKind.ZENOPENSTACK]
-    debug_times = zenopenstack_debug_times(stream.events)
-    for i in zos_inputs:
-        coverage_by_file[i.path] = coverage_of(debug_times.get(i.path, ()))
-    zos = coverage_of(t for ts in debug_times.values() for t in ts) if zos_inputs else None
+    zos = zenopenstack_coverage(stream.inputs, stream.events, coverage_by_file)
     released = released_by_instance(stream.events)
 
     occurrences = join_sightings(stream.events)
@@ -286,6 +284,7 @@ def _analyze_stream(
     migrations = _mark_overlaps(migrations)
     shown = tuple(m for m in migrations if filters.matches(m))
     warnings = list(stream.warnings)
+    warnings.extend(_time_filter_warnings(migrations, filters, since, until, stream))
     warnings.extend(_clock_disagreements(occurrences))
     if any(g.operation is LIVE_MIGRATION for g in groups) and not _acts_on_migrations(hmap):
         warnings.append(
@@ -300,12 +299,7 @@ def _analyze_stream(
                 "so this log covers nothing; verdicts say what Zenoss would do"
             )
     pipeline = pipeline_facts(stream.inputs, stream.events)
-    for path in pipeline.debug_off if pipeline is not None else ():
-        warnings.append(
-            f"{path}: no DEBUG line of zen.OpenStack.zenopenstack: debug logging was off (it logs at INFO "
-            "by default; `zenopenstack debug` switches it on), so this log covers nothing; verdicts say "
-            "what Zenoss would do"
-        )
+    warnings.extend(debug_off_warnings(pipeline))
     return Report(
         pipeline=pipeline,
         migrations=shown,
@@ -321,6 +315,43 @@ def _analyze_stream(
             until_text=until.strip() if until is not None and _RELATIVE.match(until) else None,
         ),
     )
+
+
+def _time_filter_warnings(
+    migrations: Sequence[MigrationReport],
+    filters: Filters,
+    since: str | None,
+    until: str | None,
+    stream: EventStream,
+) -> list[str]:
+    """A zoneless --since/--until is UTC, not the logs' local time: when it
+    excluded migrations, say so, with how many, so that `--since 14:05`
+    meant as local time does not silently match nothing."""
+    if filters.since is None and filters.until is None:
+        return []
+    by_time = Filters(since=filters.since, until=filters.until)
+    excluded = sum(1 for m in migrations if not by_time.matches(m))
+    zoneless = [
+        f"{opt} {text}" for opt, text in (("--since", since), ("--until", until))
+        if text is not None and not _RELATIVE.match(text) and _zoneless(text)
+    ]
+    if not excluded or not zoneless:
+        return []
+    offsets = sorted({i.clock.label for i in stream.inputs if i.clock.label not in ("+00:00", "UTC")})
+    local = f" (the logs' local times are {', '.join(offsets)})" if offsets else ""
+    return [
+        f"{' and '.join(zoneless)}: a time without a zone is UTC, not the logs' local time{local}; "
+        f"the time filter excluded {excluded} of {len(migrations)} live migration(s). "
+        "Add the offset (e.g. '14:05 +08:00') to mean local time"
+    ]
+
+
+def _zoneless(text: str) -> bool:
+    """Whether an absolute time names no zone (then it is UTC)."""
+    try:
+        return _parse_absolute(text, newest=datetime(2000, 1, 1, tzinfo=timezone.utc), option="").tzinfo is None
+    except UsageError:
+        return False
 
 
 # the collector logs an event a few ms after Ceilometer made it and zenpython

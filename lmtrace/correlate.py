@@ -20,12 +20,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .events import Event, Status
+from .events import Event, LogKind, Status
 from .phases import PhaseInfo, classify
-from .zenpath import ARRIVED, CEILOMETER_SIDE, NOT_EVENTS
 
 __all__ = [
+    "ARRIVED",
+    "CEILOMETER_SIDE",
     "GROUP_WINDOW",
+    "LOST_AT_ZENOSS",
+    "NOT_EVENTS",
     "Coverage",
     "Occurrence",
     "Stretch",
@@ -33,6 +36,16 @@ __all__ = [
     "join_sightings",
 ]
 
+# What each status means for the join (the 3.x/4.x path added its own; lmtrace.zenpath)
+#: kinds that log the Ceilometer side of an event (with `generated`)
+CEILOMETER_SIDE = frozenset({LogKind.COLLECTOR, LogKind.PUBLISHER})
+#: Zenoss-side statuses that mean the event arrived: zenpython/zenopenstack
+#: queued it, or zenopenstack mapped it (its handler fired)
+ARRIVED = frozenset({Status.QUEUED, Status.MAPPED})
+#: Zenoss-side statuses that mean it arrived and was then lost
+LOST_AT_ZENOSS = frozenset({Status.DISCARDED, Status.DROPPED, Status.UNPROCESSED})
+#: records that are no event of their own: facts about the pipeline
+NOT_EVENTS = frozenset({Status.POST, Status.PROPAGATED, Status.RELEASED, Status.TICK})
 JOIN_WINDOW = timedelta(minutes=5)
 GROUP_WINDOW = timedelta(minutes=10)
 COVERAGE_GAP = timedelta(minutes=10)

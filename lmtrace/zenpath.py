@@ -9,8 +9,9 @@
   <ObjectMap {…}>` for every type its MAPPERS maps: the firing and the host
   it wrote, in the log itself (domain.md, "The 3.x/4.x path").
 
-This module says what each sighting's status means for the rules (arrived,
-lost at Zenoss, not an event), which lines make zenopenstack's coverage,
+This module says (beside what each status means for the join, in
+lmtrace.correlate: arrived, lost at Zenoss, not an event) which lines make
+zenopenstack's coverage,
 which generation the inputs show and so which built-in map is the default,
 the host a released ObjectMap gave the model, and the publisher's facts
 (posts, HTTP statuses, failures, lost events with their cause).
@@ -26,16 +27,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .correlate import LOST_AT_ZENOSS, Coverage, coverage_of
 from .events import Event, LogKind, Status
+from .handlers import HandlerMap, builtin_map
 from .load import InputSummary
 from .read import STDIN, open_input
 
 __all__ = [
-    "ARRIVED",
-    "CEILOMETER_SIDE",
     "COVERAGE_STATUSES",
-    "LOST_AT_ZENOSS",
-    "NOT_EVENTS",
     "Generation",
     "LostEvent",
     "PipelineFacts",
@@ -43,19 +42,13 @@ __all__ = [
     "detect_generation",
     "pipeline_facts",
     "released_after",
+    "choose_map",
+    "debug_off_warnings",
     "released_by_instance",
+    "zenopenstack_coverage",
     "zenopenstack_debug_times",
 ]
 
-#: kinds that log the Ceilometer side of an event (with `generated`)
-CEILOMETER_SIDE = frozenset({LogKind.COLLECTOR, LogKind.PUBLISHER})
-#: Zenoss-side statuses that mean the event arrived: zenpython/zenopenstack
-#: queued it, or zenopenstack mapped it (its handler fired)
-ARRIVED = frozenset({Status.QUEUED, Status.MAPPED})
-#: Zenoss-side statuses that mean it arrived and was then lost
-LOST_AT_ZENOSS = frozenset({Status.DISCARDED, Status.DROPPED, Status.UNPROCESSED})
-#: records that are no event of their own: facts about the pipeline
-NOT_EVENTS = frozenset({Status.POST, Status.PROPAGATED, Status.RELEASED, Status.TICK})
 #: zenopenstack's statuses that are DEBUG lines of zen.OpenStack.zenopenstack:
 #: its coverage (domain.md: stretches between them at most 10 minutes apart)
 COVERAGE_STATUSES = frozenset({Status.MAPPED, Status.RELEASED, Status.PROPAGATED, Status.TICK})
@@ -249,3 +242,38 @@ def released_by_instance(events: Iterable[Event]) -> dict[str, list[Event]]:
     for v in out.values():
         v.sort(key=lambda e: e.logged_at)  # type: ignore[arg-type,return-value]
     return out
+
+
+def choose_map(given: HandlerMap | None, generation: Generation) -> tuple[HandlerMap, str]:
+    """The map the verdicts use, and why: the user's, else the built-in map
+    of the generation the inputs show."""
+    if given is not None:
+        return given, "given (--zenpack or --handler-map): it wins over the inputs"
+    if generation.name == "mixed":
+        why = f"the newer path's map, the one still running after the upgrade: {generation.evidence}"
+    else:
+        why = f"the default for ZenPack {generation.name}, seen from {generation.evidence}"
+    return builtin_map(generation.default_map), why
+
+
+def zenopenstack_coverage(
+    inputs: Sequence[InputSummary], events: Iterable[Event], per_file: dict[str, Coverage]
+) -> Coverage | None:
+    """Each zenopenstack log's coverage (into `per_file`) and all of them
+    merged; None when no zenopenstack log was given."""
+    logs = [i for i in inputs if i.kind is LogKind.ZENOPENSTACK]
+    if not logs:
+        return None
+    times = zenopenstack_debug_times(events)
+    for i in logs:
+        per_file[i.path] = coverage_of(times.get(i.path, ()))
+    return coverage_of(t for ts in times.values() for t in ts)
+
+
+def debug_off_warnings(pipeline: PipelineFacts | None) -> list[str]:
+    return [
+        f"{path}: no DEBUG line of zen.OpenStack.zenopenstack: debug logging was off (it logs at INFO "
+        "by default; `zenopenstack debug` switches it on), so this log covers nothing; verdicts say "
+        "what Zenoss would do"
+        for path in (pipeline.debug_off if pipeline is not None else ())
+    ]

@@ -50,6 +50,7 @@ from typing import Any
 
 from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType, TraitValue
 from ..read import Chunk
+from .skips import SkipTally
 
 __all__ = ["PublisherScanner"]
 
@@ -93,6 +94,7 @@ class PublisherScanner:
         self.full = full
         self.parsed_lines = 0
         self.malformed_lines = 0
+        self.tally = SkipTally()
 
     def feed(self, chunk: Chunk) -> list[Event | Malformed]:
         out: list[Event | Malformed] = []
@@ -108,6 +110,7 @@ class PublisherScanner:
                 src = Source(LogKind.PUBLISHER, self.path, line, chunk.offset + pos, 1)
                 recs = self._line(text, src, line in chunk.truncated)
                 if recs:
+                    self.tally.record_lines += b" ceilometer.publisher.http " in data[pos:end]
                     if isinstance(recs[0], Malformed):
                         self.malformed_lines += 1
                     else:

@@ -58,6 +58,7 @@ from typing import Any
 from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType
 from ..read import Chunk
 from .pyrepr import ReprError, parse
+from .skips import SkipTally
 from .zenevent import event_from, parse_local_time, traits_of
 
 __all__ = ["ZenopenstackScanner", "objectmap_fields"]
@@ -117,6 +118,7 @@ class ZenopenstackScanner:
         self.full = full
         self.parsed_lines = 0
         self.malformed_lines = 0
+        self.tally = SkipTally()
         # the open record: (first line number, offset, local time, level, logger, message lines)
         self._open: tuple[int, int, datetime | None, str, str, list[str]] | None = None
         self._bad_time: tuple[int, int, str] | None = None
@@ -154,6 +156,7 @@ class ZenopenstackScanner:
         local = parse_local_time(m[1].encode())
         if local is None:
             self.malformed_lines += 1
+            self.tally.record_lines += logger == _OURS
             out.append(self._malformed(line, offset, 1, f"bad timestamp {m[1]!r}", text))
             return
         local = local.replace(microsecond=int(m[2]) * 1000)
@@ -171,6 +174,8 @@ class ZenopenstackScanner:
         rec = self._record(source, local, level, logger, parts)
         if rec is None:
             return
+        if logger == _OURS:
+            self.tally.record_lines += 1  # its first line names the logger
         if isinstance(rec, str):
             self.malformed_lines += span
             out.append(self._malformed(line, offset, span, rec, head))

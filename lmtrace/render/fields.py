@@ -10,12 +10,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..correlate import Coverage, Stretch
-from ..events import Event, LineCounts, TraitValue
+from ..events import SKIP_REASONS, Event, LineCounts, TraitValue
 from ..findings import (
     AppliedFilters,
     CorrectedBy,
     Firing,
-    HandlerMapInfo,
     MigrationReport,
     PhaseReport,
     Report,
@@ -27,7 +26,7 @@ from ..hops import Hop, Timeline, TimelineEntry
 from ..load import InputSummary
 from ..phases import classify
 from .jsonout import json_value
-from .pathfields import COVERED_KINDS, pipeline_record
+from .pathfields import COVERED_KINDS, handler_map_record, pipeline_record
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -120,8 +119,15 @@ def event_record(e: Event, utc_offset: str | None = None) -> dict[str, Any]:
     }
 
 
-def lines_record(c: LineCounts) -> dict[str, int]:
-    return {"total": c.total, "parsed": c.parsed, "skipped": c.skipped, "malformed": c.malformed}
+def lines_record(c: LineCounts) -> dict[str, Any]:
+    """`skipped_by_reason` holds every reason of lmtrace.parse.skips, zeros included."""
+    return {
+        "total": c.total,
+        "parsed": c.parsed,
+        "skipped": c.skipped,
+        "malformed": c.malformed,
+        "skipped_by_reason": {r: dict(c.skipped_by_reason).get(r, 0) for r in SKIP_REASONS},
+    }
 
 
 def input_record(i: InputSummary, coverage: Coverage | None = None) -> dict[str, Any]:
@@ -170,7 +176,7 @@ MIGRATION_COLUMNS = (
     # added with the other operations: at the end, so that earlier columns keep their places
     "operation",
     "expected_host",
-    "released_host",
+    "released_host",  # the 3.x/4.x path's
 )
 
 
@@ -299,10 +305,6 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def handler_map_record(h: HandlerMapInfo) -> dict[str, str]:
-    return {"name": h.name, "source": h.source, "shape": h.shape, "generation": h.generation, "why": h.why}
-
-
 def summary_record(s: Summary) -> dict[str, Any]:
     return {
         "migrations": s.migrations,
@@ -346,7 +348,6 @@ def report_record(report: Report) -> dict[str, Any]:
         "warnings": list(report.warnings),
         "pipeline": pipeline_record(report.pipeline),
     }
-
 
 
 # --- lmtrace timeline -------------------------------------------------------

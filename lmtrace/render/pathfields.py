@@ -12,7 +12,7 @@ from ..findings import HandlerMapInfo, MigrationReport
 from ..humantime import clock
 from ..zenpath import PipelineFacts
 
-__all__ = ["COVERED_KINDS", "handler_map_why", "pipeline_lines", "pipeline_record", "released_row"]
+__all__ = ["COVERED_KINDS", "NO_COVERAGE", "handler_map_record", "handler_map_why", "pipeline_lines", "pipeline_record", "released_row"]
 
 #: the inputs whose report record has `coverage`: logs that say when they were listening
 COVERED_KINDS = (LogKind.ZENPYTHON, LogKind.ZENOPENSTACK)
@@ -22,6 +22,11 @@ def _iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
     return dt.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def handler_map_record(h: HandlerMapInfo) -> dict[str, str]:
+    """`handler_map`: the map, and the generation that chose it."""
+    return {"name": h.name, "source": h.source, "shape": h.shape, "generation": h.generation, "why": h.why}
 
 
 def pipeline_record(p: PipelineFacts | None) -> dict[str, Any] | None:
@@ -71,7 +76,14 @@ def pipeline_lines(p: PipelineFacts | None) -> list[str]:
     return out
 
 
-def released_row(m: MigrationReport) -> tuple[str, str] | None:
+def released_row(m: MigrationReport) -> list[tuple[str, str]]:
     if m.released_host is None:
-        return None
-    return ("released", f"zenopenstack released {m.released_host} for it: the host the model got")
+        return []
+    return [("released", f"zenopenstack released {m.released_host} for it: the host the model got")]
+
+
+#: the coverage line of a log that covers nothing, per kind that has coverage
+NO_COVERAGE = {
+    LogKind.ZENPYTHON: "coverage: none (no queued-event line: zenpython debug logging was off)",
+    LogKind.ZENOPENSTACK: "coverage: none (no DEBUG line of zen.OpenStack.zenopenstack: debug logging was off)",
+}
