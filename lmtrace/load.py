@@ -8,7 +8,7 @@ clock (lmtrace.clock), move its log times to UTC and merge all events.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
@@ -16,12 +16,12 @@ from ._gc import gc_paused
 from .clock import FileClock, check_file_specs, given_clock, infer_clock, tz_for
 from .errors import UsageError
 from .events import Event, LineCounts, LogKind, Malformed
-from .parallel import KindSpec, kind_for, scan_files
+from .parallel import KindSpec, ScannedFile, kind_for, scan_files
 from .parse.rows import LOCAL_TIME, Row, build_events, row_time
 from .progress import OnProgress, Progress
 from .read import STDIN, expand_paths
 
-__all__ = ["EventStream", "InputSummary", "load_events", "sort_key"]
+__all__ = ["EventStream", "InputSummary", "load_events", "sort_key", "stream_of"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -106,8 +106,6 @@ def _load(
     on_progress: OnProgress | None,
 ) -> EventStream:
     given = dict(tz or {})
-    inputs: list[InputSummary] = []
-    events: list[Event] = []
     # each input with the names it goes by: its path, and the argument
     # (a glob) that expanded to it
     names: list[list[str]] = []
@@ -127,7 +125,7 @@ def _load(
             total += os.path.getsize(p) if p != STDIN else 0
         except OSError:
             pass  # reported when it is opened
-    read = 0
+    read = done = nevents = 0
 
     def emit(stage: str) -> None:
         if on_progress is not None:
@@ -135,8 +133,8 @@ def _load(
                 Progress(
                     bytes_read=read,
                     bytes_total=total,
-                    events=len(events),
-                    files_done=len(inputs),
+                    events=nevents,
+                    files_done=done,
                     files_total=len(expanded),
                     stage=stage,
                 )
@@ -147,13 +145,45 @@ def _load(
         read += n
         emit("reading")
 
-    for scanned in scan_files(
-        expanded, kind=kind, full=full, jobs=jobs, on_bytes=on_bytes if on_progress else None
-    ):
+    def counted(scans: Iterable[ScannedFile]) -> Iterator[ScannedFile]:
+        nonlocal done, nevents
+        for scanned in scans:
+            yield scanned
+            done += 1
+            nevents += len(scanned.rows)
+
+    stream = stream_of(
+        counted(scan_files(expanded, kind=kind, full=full, jobs=jobs, on_bytes=on_bytes if on_progress else None)),
+        tz=given,
+        also=also,
+        repeated=repeated,
+        on_file=on_file,
+    )
+    emit("analyzing")
+    return stream
+
+
+def stream_of(
+    scans: Iterable[ScannedFile],
+    *,
+    tz: Mapping[str, tzinfo] | None = None,
+    also: Mapping[str, Sequence[str]] | None = None,
+    repeated: Sequence[str] = (),
+    on_file: Callable[[str], None] | None = None,
+) -> EventStream:
+    """Scanned inputs, in the order given, into one stream in UTC order:
+    each file's clock (inferred, or forced by `tz`: FILE -> zone, FILE
+    matched against the path and the names in `also[path]`), its events
+    built with their UTC log times, all of them sorted. The step after
+    scanning, wherever the scan ran (`scan_files`, or a sweep's workers)."""
+    given = dict(tz or {})
+    inputs: list[InputSummary] = []
+    events: list[Event] = []
+    for scanned in scans:
         path = scanned.path
         if on_file is not None:
             on_file(path)
-        clock = _clock_for(scanned.rows, tz_for(path, given, also=also.get(path, ())))
+        clock = _clock_for(scanned.rows, tz_for(path, given, also=(also or {}).get(path, ())))
         events.extend(build_events(scanned.kind, path, scanned.rows, to_utc=_to_utc(clock)))
         inputs.append(
             InputSummary(
@@ -167,7 +197,6 @@ def _load(
             )
         )
     events.sort(key=sort_key)
-    emit("analyzing")
     return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(repeated))
 
 

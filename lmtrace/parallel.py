@@ -35,7 +35,17 @@ from .parse import make_scanner, sniff_kind, sniffed_chunks
 from .parse.rows import Row, event_row
 from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once
 
-__all__ = ["KindSpec", "ScannedFile", "default_jobs", "kind_for", "scan_files"]
+__all__ = [
+    "KindSpec",
+    "Part",
+    "ScannedFile",
+    "assemble",
+    "default_jobs",
+    "kind_for",
+    "record_start",
+    "scan_files",
+    "scan_range",
+]
 
 #: the kind of every input (None: sniff each), or per input: FILE pattern
 #: (path, basename or glob, `*` for the rest) -> kind (None: sniff it), as
@@ -78,8 +88,10 @@ def default_jobs() -> int:
 
 # -- one range, in a worker or in the parent -----------------------------------
 
-# (rows, malformed, total lines, parsed lines, malformed lines, bytes, blank)
-_Part = tuple[list[Row], list[Malformed], int, int, int, int, bool]
+#: one range scanned: (rows, malformed, total lines, parsed lines, malformed
+#: lines, bytes, blank); line numbers count from the range's first line
+Part: TypeAlias = tuple[list[Row], list[Malformed], int, int, int, int, bool]
+_Part = Part
 _Task = tuple[str, LogKind, bool, int, "int | None"]
 
 
@@ -104,17 +116,35 @@ def _scan(task: _Task, on_bytes: Callable[[int], None] | None = None) -> _Part:
     path, kind, full, start, end = task
     if end is None and start == 0:
         stream = open_input(path)  # whole file: maybe compressed, maybe stdin
-        reader: BinaryIO | _Window = stream
     else:
         stream = open(path, "rb")  # noqa: SIM115 - closed below
-        reader = _Window(stream, start, end)
     try:
-        chunks = iter_chunks(reader, path=path, offset=start)  # type: ignore[arg-type]
-        # a range that a later one follows ends where a log line starts
-        return _scan_chunks(chunks, path, kind, full, on_bytes, at_end=end is None)
+        return scan_range(stream, path=path, kind=kind, full=full, start=start, end=end, on_bytes=on_bytes)
     finally:
         if path != STDIN:
             stream.close()
+
+
+def scan_range(
+    f: BinaryIO,
+    *,
+    path: str,
+    kind: LogKind,
+    full: bool = True,
+    start: int = 0,
+    end: int | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Part:
+    """Scan bytes `start` to `end` of `f` (None: to its end), a range of
+    whole records (its ends found with `record_start`), or the whole of a
+    decompressed stream (`start` 0, `end` None: `f` is read as it is, never
+    seeked). The one scan of a range, whoever opened `f`: a worker of
+    `scan_files` or of a sweep (lmtrace.fleet). Line numbers in the `Part`
+    count from the range's first line; `assemble` puts ranges together."""
+    reader: BinaryIO | _Window = f if start == 0 and end is None else _Window(f, start, end)
+    chunks = iter_chunks(reader, path=path, offset=start)  # type: ignore[arg-type]
+    # a range that a later one follows ends where a log line starts
+    return _scan_chunks(chunks, path, kind, full, on_bytes, at_end=end is None)
 
 
 def kind_for(path: str, kind: KindSpec, *, also: Sequence[str] = ()) -> LogKind | None:
@@ -198,8 +228,9 @@ def _kind_of(path: str, kind: LogKind | None) -> tuple[LogKind, bool, int]:
     return kind, plain, size
 
 
-def _boundary(f: BinaryIO, pos: int, kind: LogKind, size: int) -> int:
-    """The first record start at or after `pos` (`size` if none)."""
+def record_start(f: BinaryIO, pos: int, kind: LogKind, size: int) -> int:
+    """The first record start at or after `pos` (`size` if none) in a plain
+    file `f` of `size` bytes (seekable: a local file or an fsspec one)."""
     f.seek(max(pos - 1, 0))
     at = max(pos - 1, 0)
     carry = b""
@@ -231,7 +262,7 @@ def _ranges(path: str, kind: LogKind, size: int, target: int) -> list[tuple[int,
     with open(path, "rb") as f:
         pos = target
         while pos < size:
-            b = _boundary(f, pos, kind, size)
+            b = record_start(f, pos, kind, size)
             if b >= size:
                 break
             if b > cuts[-1]:
@@ -306,7 +337,7 @@ def scan_files(
                 if task[4] is None:  # the last range of this file
                     break
             assert k is not None
-            yield _assemble(path, k, parts)
+            yield assemble(path, k, parts)
         pool.close()
     except BaseException:
         pool.terminate()
@@ -322,10 +353,13 @@ def _scan_whole(
     when not known (stdin: read once)."""
     with sniffed_chunks(path, kind) as (kind, chunks):
         part = _scan_chunks(chunks, path, kind, full, on_bytes)
-    return _assemble(path, kind, [part])
+    return assemble(path, kind, [part])
 
 
-def _assemble(path: str, kind: LogKind, parts: list[_Part]) -> ScannedFile:
+def assemble(path: str, kind: LogKind, parts: Sequence[Part]) -> ScannedFile:
+    """One input from its ranges' parts, in file order: line numbers of
+    rows and malformed lines made final (each range's lines follow the
+    lines of the ranges before it)."""
     rows: list[Row] = []
     bad: list[Malformed] = []
     total = parsed = malformed = 0

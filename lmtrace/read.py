@@ -23,7 +23,17 @@ from typing import BinaryIO, cast
 
 from .errors import InputError
 
-__all__ = ["Chunk", "STDIN", "expand_paths", "is_blank", "iter_chunks", "open_input", "peek", "read_once"]
+__all__ = [
+    "Chunk",
+    "STDIN",
+    "expand_paths",
+    "is_blank",
+    "iter_chunks",
+    "open_input",
+    "peek",
+    "read_once",
+    "unpacked",
+]
 
 STDIN = "-"
 CHUNK_SIZE = 8 << 20
@@ -130,6 +140,18 @@ def open_input(path: str) -> BinaryIO:
             raw.close()  # reopened by name, so that closing it closes the file
             return cast(BinaryIO, opener(path, "rb"))
     return raw
+
+
+def unpacked(raw: BinaryIO) -> tuple[BinaryIO, bool]:
+    """A seekable file already open at its start (a local one, or an
+    fsspec one where the data lies) read through its decompressor, chosen
+    by magic bytes as `open_input` does; and whether it is compressed."""
+    head = raw.read(6)
+    raw.seek(0)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            return cast(BinaryIO, opener(raw, "rb")), True
+    return raw, False
 
 
 def _open_once(path: str, raw: BinaryIO) -> BinaryIO:
