@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
@@ -29,6 +29,7 @@ __all__ = [
     "expand_paths",
     "is_blank",
     "iter_chunks",
+    "oldest_first",
     "open_input",
     "peek",
     "read_once",
@@ -84,8 +85,13 @@ def expand_paths(patterns: list[str]) -> list[str]:
         matches = [m for m in glob.glob(pattern) if os.path.isfile(m)]
         if not matches:
             raise InputError(f"{pattern}: no file matches this pattern")
-        out.extend(sorted(matches, key=_rotation_key))
+        out.extend(oldest_first(matches))
     return out
+
+
+def oldest_first(paths: Iterable[str]) -> list[str]:
+    """Paths sorted by name, each rotated set oldest first (see `expand_paths`)."""
+    return sorted(paths, key=_rotation_key)
 
 
 _ROTATED = re.compile(r"^(?P<base>.*?)(?:\.(?P<n>\d+))?(?:\.(?:gz|bz2|xz))?$")

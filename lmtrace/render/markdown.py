@@ -31,7 +31,7 @@ from .hoprows import (
     summary_of,
 )
 
-__all__ = ["md_code", "md_text", "write_report_markdown", "write_timeline_markdown"]
+__all__ = ["md_code", "md_table", "md_text", "write_report_markdown", "write_timeline_markdown"]
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_<>[]|"})
@@ -59,6 +59,9 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     for r in rows:
         out.append("| " + " | ".join(c.replace("\n", " ") for c in r) + " |")
     return out
+
+
+md_table = _md_table  # the fleet summary's tables (lmtrace.render.fleetsummary)
 
 
 def write_report_markdown(report: Report, out: TextIO) -> None:
