@@ -171,12 +171,23 @@ def _analyze_json(files: list[str]) -> str:
 
 
 @needs_fleet
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers", [1, 2], ids=["LocalCluster-1-worker", "scheduler-2-workers"])
 def test_sweep_reports_are_analyze_reports_byte_for_byte(clouds: Path, tmp_path: Path, workers: int) -> None:
+    """1 worker: the embedded default (a LocalCluster the sweep starts); 2 workers: an existing
+    cluster's scheduler (--scheduler), here a LocalCluster of 2 processes started by the test."""
+    import logging
+
+    from distributed import LocalCluster
+
     out = tmp_path / "reports"
-    args = ["sweep", *(str(clouds / c) for c in CLOUDS), "--workers", str(workers),
-            "--chunk-mb", str(CHUNK / (1 << 20)), "--reports", str(out), "--format", "json"]
-    r = CliRunner().invoke(cli, args)
+    args = ["sweep", *(str(clouds / c) for c in CLOUDS), "--chunk-mb", str(CHUNK / (1 << 20)),
+            "--reports", str(out), "--format", "json"]
+    if workers == 1:
+        r = CliRunner().invoke(cli, [*args, "--workers", "1"])
+    else:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.CRITICAL) as cluster:
+            r = CliRunner().invoke(cli, [*args, "--scheduler", cluster.scheduler_address])
     assert r.exit_code == 0, r.output
     fleet = json.loads(r.stdout)
     assert [c["cloud"] for c in fleet["clouds"]] == list(CLOUDS)
@@ -229,3 +240,57 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
         assert sorted(pids.values())[0] not in client.run(os.getpid).values()
     assert [c.cloud for c in fleet.clouds] == ["beta"]
     assert fleet.clouds[0].report == local
+
+
+# -- the summary and its formats, from local reports (no cluster) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_fleet(clouds: Path):  # type: ignore[no-untyped-def]
+    """The fleet as analyze, run here cloud by cloud, reports it."""
+    from lmtrace.fleet.summary import CloudReport, Fleet
+
+    return Fleet(clouds=tuple(CloudReport(cloud=c, report=analyze(_files(clouds / c))) for c in CLOUDS))
+
+
+def test_the_summary_counts_what_the_reports_hold(local_fleet) -> None:  # type: ignore[no-untyped-def]
+    from lmtrace.fleet.summary import WRONG_HOST, summarize
+
+    fleet = local_fleet
+    s = summarize(fleet, top=3)
+    reports = [c.report for c in fleet.clouds]
+    assert [c.cloud for c in s.clouds] == list(CLOUDS)
+    assert s.operations == sum(len(r.migrations) for r in reports)
+    assert [c.wrong_host for c in s.clouds] == [
+        sum(m.verdict in WRONG_HOST for m in r.migrations) for r in reports
+    ]
+    assert len(s.offenders) == 3
+    o = s.offenders[0]
+    r = reports[CLOUDS.index(o.cloud)]
+    mine = [m for m in r.migrations if m.instance_id == o.instance_id]
+    assert o.wrong == sum(m.verdict in WRONG_HOST for m in mine) >= 1
+    assert o.since == min(m.start for m in mine if m.verdict in WRONG_HOST)
+
+
+def test_the_summary_in_csv_and_markdown(local_fleet) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    from lmtrace.fleet.summary import summarize
+    from lmtrace.render.fleetsummary import CLOUD_COLUMNS, write_fleet
+
+    fleet = local_fleet
+    s = summarize(fleet)
+    out = io.StringIO()
+    write_fleet(fleet, s, "csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert list(rows[0]) == list(CLOUD_COLUMNS)
+    assert [(r["cloud"], int(r["stale"]), r["needs_change"]) for r in rows] == [
+        (c.cloud, c.verdicts["stale"], "true") for c in s.clouds
+    ]
+    out = io.StringIO()
+    write_fleet(fleet, s, "markdown", out)
+    md = out.getvalue()
+    for heading in ("# Fleet: 3 clouds, 65 operations", "## Verdicts per cloud", "## Verdicts per operation",
+                    "## Clouds whose handler map needs the change", "## Worst offenders", "# Cloud alpha"):
+        assert heading + "\n" in md

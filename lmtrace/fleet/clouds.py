@@ -44,7 +44,7 @@ class CloudFile:
 
 def parse_clouds(args: tuple[str, ...] | list[str]) -> list[Cloud]:
     """`NAME=PATH` or `PATH` (named after its last part); two clouds of one
-    name are a UsageError."""
+    name, or one path given twice, are a UsageError."""
     out: list[Cloud] = []
     for arg in args:
         name, sep, root = arg.partition("=")
@@ -53,7 +53,11 @@ def parse_clouds(args: tuple[str, ...] | list[str]) -> list[Cloud]:
             name = root.rstrip("/").rsplit("/", 1)[-1] or root
         out.append(Cloud(name=name, root=root))
     seen: dict[str, str] = {}
+    roots: set[str] = set()
     for c in out:
+        if c.root.rstrip("/") in roots:
+            raise UsageError(f"{c.root}: given as two clouds: give it once")
+        roots.add(c.root.rstrip("/"))
         if c.name in seen:
             raise UsageError(
                 f"two clouds named {c.name} ({seen[c.name]} and {c.root}): name them as NAME=PATH"

@@ -108,6 +108,8 @@ def _run(
     probes = client.gather(client.map(tasks.probe, [f.url for f in files], [f.path for f in files]))
     kinds = {f.path: p for f, p in zip(files, probes)}
     weights: dict[str, int] = {}  # chunk task key -> its bytes on disk
+    file_of: dict[str, str] = {}  # chunk task key -> its file's path
+    left: dict[str, int] = {}  # file -> chunk tasks not done yet
     total = files_total = 0
     reductions: list[tuple[str, Any]] = []
     chunks: list[Any] = []
@@ -123,7 +125,9 @@ def _run(
             for a, b in [(0, None)] if p.packed else _ranges(f.size, chunk_bytes):
                 fut = client.submit(tasks.scan_chunk, f.url, f.path, p.kind, p.packed, a, b, f.size)
                 weights[fut.key] = (f.size if b is None else b) - a
+                file_of[fut.key] = f.path
                 futs.append(fut)
+            left[f.path] = len(futs)
             logs.append((f.path, p.kind))
             parts.append(futs)
             chunks.extend(futs)
@@ -133,14 +137,18 @@ def _run(
             warnings.append(f"{cloud.name}: {cloud.root}: no log lmtrace reads: cloud skipped")
             continue
         reductions.append((cloud.name, client.submit(tasks.reduce_cloud, logs, parts, judging)))
-    done = 0
+    done = files_done = 0
     for fut in as_completed(chunks):
         if fut.status == "error":
             _raise(fut)
         done += weights[fut.key]
+        left[file_of[fut.key]] -= 1
+        files_done += not left[file_of[fut.key]]
         if on_progress is not None:
             on_progress(
-                Progress(bytes_read=done, bytes_total=total, events=0, files_done=0, files_total=files_total)
+                Progress(
+                    bytes_read=done, bytes_total=total, events=0, files_done=files_done, files_total=files_total
+                )
             )
     reports = []
     for name, fut in reductions:
