@@ -51,6 +51,7 @@ def sweep(
     _require_extra()
     parsed = parse_clouds(list(clouds))
     listed = [(c, cloud_files(c)) for c in parsed]
+    _stage(on_progress, "connecting to the scheduler" if scheduler else "starting the workers")
     from distributed import Client
 
     if scheduler is not None:
@@ -74,6 +75,11 @@ def sweep(
         Client(cluster) as client,
     ):
         return _run(client, listed, judging or Judging(), chunk_bytes, on_progress)
+
+
+def _stage(on_progress: OnProgress | None, stage: str) -> None:
+    if on_progress is not None:
+        on_progress(Progress(bytes_read=0, bytes_total=0, events=0, files_done=0, files_total=0, stage=stage))
 
 
 def _require_extra() -> None:
@@ -105,6 +111,7 @@ def _run(
 
     warnings: list[str] = []
     files = [f for _, fs in listed for f in fs]
+    _stage(on_progress, f"sniffing {len(files)} files")
     probes = client.gather(client.map(tasks.probe, [f.url for f in files], [f.path for f in files]))
     kinds = {f.path: p for f, p in zip(files, probes)}
     weights: dict[str, int] = {}  # chunk task key -> its bytes on disk
@@ -140,7 +147,7 @@ def _run(
     done = files_done = 0
     for fut in as_completed(chunks):
         if fut.status == "error":
-            _raise(fut)
+            _result(fut)
         done += weights[fut.key]
         left[file_of[fut.key]] -= 1
         files_done += not left[file_of[fut.key]]
@@ -164,23 +171,15 @@ def _run(
 
 
 def _result(fut: Any) -> Any:
+    """A task's result, or its error: lmtrace's own as it is; a task whose
+    workers kept dying, or a store that cannot be read, as an InputError."""
+    from distributed import KilledWorker
+
     try:
         return fut.result()
     except LmtraceError:
         raise
-    except Exception as e:
-        _raise_from(e)
-
-
-def _raise(fut: Any) -> None:
-    _result(fut)
-
-
-def _raise_from(e: Exception) -> None:
-    from distributed import KilledWorker
-
-    if isinstance(e, KilledWorker):
+    except KilledWorker as e:
         raise InputError(f"workers died on the same task again and again: {e}") from e
-    if isinstance(e, OSError):
+    except OSError as e:
         raise InputError(f"cannot read: {e}") from e
-    raise e
