@@ -25,7 +25,8 @@ from lmtrace.analyze import analyze
 from lmtrace.cli import cli
 from lmtrace.events import LogKind
 from lmtrace.findings import Verdict
-from lmtrace.parallel import assemble, scan_files
+from lmtrace.parallel import scan_files
+from lmtrace.scanned import assemble
 from lmtrace.synthetic import Options, generate, parse_offset
 
 try:
@@ -202,7 +203,9 @@ def test_sweep_reports_are_analyze_reports_byte_for_byte(clouds: Path, tmp_path:
     assert s["operations"] == sum(len(c["migrations"]) for c in fleet["clouds"]) == 65
     for v in Verdict:
         assert s["verdicts"][v.value] == sum(c["summary"]["verdicts"][v.value] for c in fleet["clouds"])
-    assert s["by_operation"]["live-migration"] == s["verdicts"]
+    kinds = s["by_operation"]
+    assert {v.value: sum(k[v.value] for k in kinds.values()) for v in Verdict} == s["verdicts"]
+    assert set(kinds) == {m["operation"] for c in fleet["clouds"] for m in c["migrations"]}
     # osi-2.x, generated stale migrations: every cloud's map needs the change
     assert [n["cloud"] for n in s["needs_change"]] == list(CLOUDS)
     wrong = [o["wrong_host"] for o in s["worst_offenders"]]

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..findings import MigrationReport, Report, Verdict
-from ..phases import classify
 
 __all__ = ["CloudReport", "CloudSummary", "Fleet", "FleetSummary", "Offender", "WRONG_HOST", "summarize"]
 
@@ -75,20 +74,11 @@ class FleetSummary:
     clouds: tuple[CloudSummary, ...]
     operations: int
     verdicts: dict[str, int]
-    #: operation kind (`live-migration`, …) -> verdict -> count
+    #: operation kind (`live-migration`, `resize`, …) -> verdict -> count, kinds as first met
     by_operation: dict[str, dict[str, int]]
     #: (cloud, the recommended change) for each cloud whose map needs it
     needs_change: tuple[tuple[str, str], ...]
     offenders: tuple[Offender, ...]
-
-
-def operation_of(m: MigrationReport) -> str:
-    """The kind of operation a report judges, from its phases' event types."""
-    for p in m.phases:
-        info = classify(p.event_type)
-        if info is not None:
-            return info.operation.name
-    return "unknown"
 
 
 def _shown_on(m: MigrationReport) -> str | None:
@@ -107,7 +97,7 @@ def summarize(fleet: Fleet, *, top: int = 10) -> FleetSummary:
         for k, n in r.summary.verdicts.items():
             total[k] = total.get(k, 0) + n
         for m in r.migrations:
-            counts = by_op.setdefault(operation_of(m), {v.value: 0 for v in Verdict})
+            counts = by_op.setdefault(m.operation, {v.value: 0 for v in Verdict})
             counts[m.verdict.value] += 1
         clouds.append(
             CloudSummary(
@@ -128,7 +118,7 @@ def summarize(fleet: Fleet, *, top: int = 10) -> FleetSummary:
         clouds=tuple(clouds),
         operations=sum(c.operations for c in clouds),
         verdicts=total,
-        by_operation=dict(sorted(by_op.items())),
+        by_operation=by_op,
         needs_change=tuple((c.cloud, c.recommended_change) for c in clouds if c.recommended_change),
         offenders=tuple(offenders[:top]),
     )
@@ -155,7 +145,7 @@ def _offenders(cloud: str, migrations: Sequence[MigrationReport]) -> list[Offend
                 last=latest.end,
                 verdict=latest.verdict,
                 shown_on=_shown_on(latest),
-                right_host=latest.destination_host,
+                right_host=latest.expected_host or latest.destination_host,
             )
         )
     return out
