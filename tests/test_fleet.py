@@ -1,7 +1,7 @@
 """`lmtrace sweep` (lmtrace.fleet): each cloud's report is `analyze`'s, on Dask distributed.
 
-Three generated clouds, with rotated, compressed and pretty-printed logs and a file that is no
-log: each cloud's `--format json` report from a sweep on a LocalCluster of 1 and of 2 worker
+Three generated clouds, with rotated, compressed (one archive cut short) and pretty-printed logs
+and files that are no log: each cloud's `--format json` report from a sweep on a LocalCluster of 1 and of 2 worker
 processes equals `lmtrace analyze <the cloud's files> --format json` byte for byte, with files
 cut into ranges of a few KiB (so that range ends fall inside pretty-printed dicts and batched
 lines); and a worker process killed while the tasks run costs a rerun, not the result.
@@ -70,6 +70,9 @@ def clouds(tmp_path_factory: pytest.TempPathFactory) -> Path:
                      out=str(base / "gamma")))
     _rotate(base / "alpha" / "collector.log", 3, zen=False)
     _rotate(base / "beta" / "zenpython.log", 2, zen=True)
+    _rotate(base / "gamma" / "collector.log", 2, zen=False)
+    cut = base / "gamma" / "collector.log.1.gz"  # an archive cut short: read up to the damage
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size * 2 // 3])
     (base / "gamma" / "README.txt").write_text("not a log\n")  # beside manifest.json: skipped too
     return base
 
@@ -79,7 +82,7 @@ def _files(cloud: Path) -> list[str]:
     names = {
         "alpha": ["collector.log.2.gz", "collector.log.1", "collector.log", "zenpython.log"],
         "beta": ["collector.log", "zenpython.log.1.gz", "zenpython.log"],
-        "gamma": ["collector.log", "zenpython.log"],
+        "gamma": ["collector.log.1.gz", "collector.log", "zenpython.log"],
     }[cloud.name]
     return [str(cloud / n) for n in names]
 
@@ -196,6 +199,8 @@ def test_sweep_reports_are_analyze_reports_byte_for_byte(clouds: Path, tmp_path:
         local = _analyze_json(_files(clouds / c))
         assert (out / f"{c}.json").read_text() == local, c
         assert {k: v for k, v in record.items() if k != "cloud"} == json.loads(local)
+    assert any("collector.log.1.gz: compressed data damaged or cut short" in w
+               for w in fleet["clouds"][2]["warnings"])
     for name in ("alpha/manifest.json", "beta/manifest.json", "gamma/README.txt"):
         assert f"{clouds / name}: not a log lmtrace reads: skipped" in r.stderr
     s = fleet["summary"]
