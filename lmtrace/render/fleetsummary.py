@@ -80,8 +80,8 @@ def fleet_record(fleet: Fleet, summary: FleetSummary) -> dict[str, Any]:
 def write_fleet(fleet: Fleet, summary: FleetSummary, fmt: str, out: TextIO) -> None:
     """The fleet as `json`, `markdown` or `csv` (see the module's docstring)."""
     if fmt == "json":
-        json.dump(fleet_record(fleet, summary), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        # one write: json.dump would hand the stream millions of small pieces
+        out.write(json.dumps(fleet_record(fleet, summary), ensure_ascii=False, indent=2) + "\n")
     elif fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
         w.writerow(CLOUD_COLUMNS)
