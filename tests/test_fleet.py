@@ -302,3 +302,12 @@ def test_the_summary_in_csv_and_markdown(local_fleet) -> None:  # type: ignore[n
     for heading in ("# Fleet: 3 clouds, 65 operations", "## Verdicts per cloud", "## Verdicts per operation",
                     "## Clouds whose handler map needs the change", "## Worst offenders", "# Cloud alpha"):
         assert heading + "\n" in md
+
+
+def test_only_the_fleet_imports_dask_and_fsspec() -> None:
+    from .test_layout import _importers
+
+    assert _importers("distributed") | _importers("dask") == {"lmtrace.fleet.cluster"}
+    assert {n for n in _importers("fsspec") if not n.startswith("lmtrace.fleet.")} == set()
+    # and nothing outside the sweep command imports the fleet's client
+    assert _importers("lmtrace.fleet.cluster") == {"lmtrace.cli.sweep"}
