@@ -168,8 +168,8 @@ def test_probe_tells_a_file_that_is_no_log(clouds: Path) -> None:
 # -- on a cluster --------------------------------------------------------------------------------
 
 
-def _analyze_json(files: list[str]) -> str:
-    r = CliRunner().invoke(cli, ["analyze", *files, "--format", "json"])
+def _analyze_json(files: list[str], fmt: str = "json") -> str:
+    r = CliRunner().invoke(cli, ["analyze", *files, "--format", fmt])
     assert r.exit_code == 0, r.output
     return r.stdout
 
@@ -199,6 +199,13 @@ def test_sweep_reports_are_analyze_reports_byte_for_byte(clouds: Path, tmp_path:
         local = _analyze_json(_files(clouds / c))
         assert (out / f"{c}.json").read_text() == local, c
         assert {k: v for k, v in record.items() if k != "cloud"} == json.loads(local)
+    if workers == 1:  # every format of --reports, once
+        from lmtrace.render.fleetsummary import REPORT_FILES
+
+        for c in CLOUDS:
+            for fmt, suffix in REPORT_FILES.items():
+                if fmt != "json":
+                    assert (out / f"{c}{suffix}").read_text() == _analyze_json(_files(clouds / c), fmt), (c, fmt)
     assert any("collector.log.1.gz: compressed data damaged or cut short" in w
                for w in fleet["clouds"][2]["warnings"])
     for name in ("alpha/manifest.json", "beta/manifest.json", "gamma/README.txt"):
