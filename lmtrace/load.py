@@ -8,7 +8,7 @@ clock (lmtrace.clock), move its log times to UTC and merge all events.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
@@ -38,6 +38,7 @@ __all__ = [
     "load_events",
     "resolve_inputs",
     "sort_key",
+    "stream_of",
     "summary_of",
     "to_utc_of",
 ]
@@ -207,6 +208,34 @@ def _load(
 ) -> EventStream:
     run = resolve_inputs(paths, kind, tz)
     progress = LoadProgress(on_progress, run)
+    stream = stream_of(
+        scan_files(run.paths, kind=run.kind, full=full, jobs=jobs, on_bytes=progress.callback),
+        tz=run.tz,
+        also=run.also,
+        repeated=run.repeated,
+        on_file=on_file,
+        progress=progress,
+    )
+    progress.emit("analyzing")
+    return stream
+
+
+def stream_of(
+    scans: Iterable[ScannedFile],
+    *,
+    tz: Mapping[str, tzinfo] | None = None,
+    also: Mapping[str, Sequence[str]] | None = None,
+    repeated: Sequence[str] = (),
+    on_file: Callable[[str], None] | None = None,
+    progress: LoadProgress | None = None,
+) -> EventStream:
+    """Scanned inputs, in the order given, into one stream in UTC order:
+    each file's clock (inferred, or forced by `tz`: FILE -> zone, FILE
+    matched against the path and the names in `also[path]`), its events
+    built with their UTC log times, all of them sorted. The step after
+    scanning, wherever the scan ran (`scan_files`, or a sweep's workers:
+    lmtrace.fleet)."""
+    given = dict(tz or {})
     inputs: list[InputSummary] = []
     events: list[Event] = []
 
@@ -219,17 +248,18 @@ def _load(
         events.extend(built)
         summary = summary_of(scanned, clock, len(built), bad)
         inputs.append(summary) if at is None else inputs.insert(at, summary)
-        progress.events = len(events)
-        progress.files_done = len(inputs)
+        if progress is not None:
+            progress.events = len(events)
+            progress.files_done = len(inputs)
 
     # zenopenstack's lines carry no UTC time: its clock comes from joining
     # them to the Ceilometer side, once every other file is read
     later: list[tuple[int, ScannedFile]] = []
-    for scanned in scan_files(run.paths, kind=run.kind, full=full, jobs=jobs, on_bytes=progress.callback):
+    for scanned in scans:
         path = scanned.path
         if on_file is not None:
             on_file(path)
-        forced = run.forced(path)
+        forced = tz_for(path, given, also=(also or {}).get(path, ()))
         if scanned.kind is LogKind.ZENOPENSTACK and forced is None:
             later.append((len(inputs) + len(later), scanned))
             continue
@@ -241,8 +271,7 @@ def _load(
         for at, scanned in later:
             add(scanned, joined_clock(join_keys(scanned.rows), index), at)
     events.sort(key=sort_key)
-    progress.emit("analyzing")
-    return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(run.repeated))
+    return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(repeated))
 
 
 #: events held in memory at most by `stream_events` before sorted runs go

@@ -36,7 +36,7 @@ from .hoprows import (
 from .overview import Section, View, group_section, overview_sections, rest_line
 from .pathfields import handler_map_why, pipeline_lines
 
-__all__ = ["md_code", "md_text", "write_report_markdown", "write_timeline_markdown"]
+__all__ = ["md_code", "md_table", "md_text", "write_report_markdown", "write_timeline_markdown"]
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_<>[]|"})
@@ -64,6 +64,9 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     for r in rows:
         out.append("| " + " | ".join(c.replace("\n", " ") for c in r) + " |")
     return out
+
+
+md_table = _md_table  # the fleet summary's tables (lmtrace.render.fleetsummary)
 
 
 def md_section(s: Section) -> list[str]:
