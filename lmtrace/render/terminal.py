@@ -15,10 +15,10 @@ from rich.text import Text
 
 from ..findings import MigrationReport, Report
 from ..load import EventStream
+from ..operations import no_change
 from ..progress import OnProgress, Progress
 from .common import (
     FIRING_HEAD,
-    NO_CHANGE,
     PHASE_HEAD,
     FileLabels,
     change_where,
@@ -296,7 +296,7 @@ def _print_tail(report: Report, console: Console) -> None:
         console.print(Text(change_where(report)))
         _print_change(console, change)
     else:
-        console.print(Text(f"recommended mapping change: {NO_CHANGE}"))
+        console.print(Text(f"recommended mapping change: {no_change(report.summary.operations)}"))
     for w in report.warnings:
         console.print(Text(f"warning: {w}", style="yellow"))
 
