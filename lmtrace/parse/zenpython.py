@@ -80,12 +80,13 @@ from typing import Any
 from ..events import Event, LogKind, Malformed, Source, Status, Trait
 from ..read import Chunk
 from .pyrepr import ReprError, parse
+from .rows import Row, row_event
 from .zenevent import (
-    event_from,
     foreign,
     interrupted,
     lean_fields,
     parse_local_time,
+    row_from,
     traits_of,
     truncated_reason,
 )
@@ -180,9 +181,23 @@ class ZenpythonScanner:
         self._second: tuple[bytes, datetime | None] = (b"", None)
 
     def feed(self, chunk: Chunk) -> list[Event | Malformed]:
+        return self._events(self.feed_rows(chunk))
+
+    def finish(self, *, at_end: bool = True) -> list[Event | Malformed]:
+        """End of input; `at_end=False` for a range of a file that a log line
+        follows (lmtrace.parallel cuts ranges at timestamped lines), where an
+        open record was cut off by that line, as the serial scan says."""
+        return self._events(self.finish_rows(at_end=at_end))
+
+    def _events(self, recs: list[Row | Malformed]) -> list[Event | Malformed]:
+        return [r if isinstance(r, Malformed) else row_event(LogKind.ZENPYTHON, self.path, r) for r in recs]
+
+    def feed_rows(self, chunk: Chunk) -> list[Row | Malformed]:
+        """Like `feed`, but events as compact rows (see lmtrace.parse.rows):
+        what workers send back and what `load_events` builds events from."""
         data = chunk.data
         n = len(data)
-        out: list[Event | Malformed] = []
+        out: list[Row | Malformed] = []
         pos, line = 0, chunk.first_line  # always a line start and its number
         if self._open is not None:
             pos, line = self._continue(chunk, pos, line, out)
@@ -203,10 +218,7 @@ class ZenpythonScanner:
                     nexts[j] = data.find(_NEEDLES[j], pos)
         return out
 
-    def finish(self, *, at_end: bool = True) -> list[Event | Malformed]:
-        """End of input; `at_end=False` for a range of a file that a log line
-        follows (lmtrace.parallel cuts ranges at timestamped lines), where an
-        open record was cut off by that line, as the serial scan says."""
+    def finish_rows(self, *, at_end: bool = True) -> list[Row | Malformed]:
         o = self._open
         if o is None:
             return []
@@ -216,7 +228,7 @@ class ZenpythonScanner:
     # -- one record ---------------------------------------------------------
 
     def _marker(
-        self, chunk: Chunk, k: int, start: int, ms: int, line: int, out: list[Event | Malformed]
+        self, chunk: Chunk, k: int, start: int, ms: int, line: int, out: list[Row | Malformed]
     ) -> tuple[int, int]:
         """Read the record whose marker starts at `ms` on the line at `start`;
         return the next line start and its number."""
@@ -265,7 +277,7 @@ class ZenpythonScanner:
         return self._continue(chunk, nxt, line + 1, out)
 
     def _continue(
-        self, chunk: Chunk, pos: int, line: int, out: list[Event | Malformed]
+        self, chunk: Chunk, pos: int, line: int, out: list[Row | Malformed]
     ) -> tuple[int, int]:
         """Feed the open record the following lines until it closes, is cut
         or the chunk ends."""
@@ -294,7 +306,7 @@ class ZenpythonScanner:
             pos, line = nxt, line + 1
         return pos, line
 
-    def _take(self, o: _Open, data: bytes, a: int, end: int, nxt: int, out: list[Event | Malformed]) -> bool:
+    def _take(self, o: _Open, data: bytes, a: int, end: int, nxt: int, out: list[Row | Malformed]) -> bool:
         """Add one line (data[a:end], newline up to `nxt`) to the open record;
         False once the record is closed (and emitted)."""
         depth = o.depth
@@ -337,7 +349,7 @@ class ZenpythonScanner:
         span: int,
         local_time: datetime | None,
         head: bytes,
-    ) -> Event | Malformed | None:
+    ) -> Row | Malformed | None:
         """One event dict's text to an Event, a Malformed, or None (not ours)."""
         text = raw.decode("utf-8", "replace")
         fields: dict[str, Any] | None = None
@@ -356,8 +368,7 @@ class ZenpythonScanner:
             fields = value
             if self.full:
                 traits = traits_of(value)
-        source = Source(LogKind.ZENPYTHON, self.path, line, offset, span)
-        result = event_from(fields, text, source, status, local_time, traits)
+        result = row_from(fields, text, line, offset, span, status, local_time, traits)
         if isinstance(result, str):
             return self._malformed(line, offset, span, result, head)
         if result is not None:
@@ -371,7 +382,7 @@ class ZenpythonScanner:
         base = self._second[1]
         return None if base is None else base.replace(microsecond=int(millis) * 1000)
 
-    def _cut(self, o: _Open, reason: str, last: bytes = b"") -> list[Event | Malformed]:
+    def _cut(self, o: _Open, reason: str, last: bytes = b"") -> list[Row | Malformed]:
         """The Malformed of an open record that cannot be read, or nothing when
         what was read of it (`last`: the line that ended it) names another
         ZenPack's event class."""

@@ -1,0 +1,110 @@
+"""A flat repr dict's wanted keys with a few string operations: the lean reader's first tier.
+
+zenpython's event dicts are flat: `{'key': value, ...}` where every key is a
+plain `'...'` string and every value a string, a number, None, True or
+False. Without a backslash, such a dict splits exactly on its quotes:
+
+1. double-quoted strings (`u"[{u'version': 4}]"`) are found with
+   `str.find` (a `"` inside a `'...'` string is told by the parity of the
+   quotes before it) and stand in as a mark of their own;
+2. `split("'")` then gives the text outside strings and the strings, turn
+   about; the outside text with every string emptied (`{u'': u'', '': 512}`)
+   is matched against the grammar of a flat dict, a short regex over a
+   few hundred characters;
+3. when it matches, the strings are exactly the dict's keys and string
+   values, and the wanted keys are read from them.
+
+Anything else (a backslash, a nested dict or list, a call, a key that is
+not a `'...'` string, a string left open or spanning lines, text after the
+dict, a wanted value that is double-quoted, a wanted key seen twice) is
+answered None, and the caller reads the dict the slower, exact way
+(lmtrace.parse.zenevent.lean_fields, then lmtrace.parse.pyrepr). What this
+accepts the full reader accepts too, with the same values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+from typing import Any
+
+from .pyrepr import parse, parse_number
+
+__all__ = ["flat_fields"]
+
+
+# a double-quoted string, in the text the skeleton is matched on
+_DQ = "\x00"
+_VALUE = rf"""(?:[uU]?(?:''|{_DQ})|[-+]?(?:0|[1-9]\d*)[lL]?|[-+]?\d+\.\d+(?:[eE][-+]?\d+)?|None|True|False)"""
+_KEY = r"[uU]?''"
+# the dict with every string emptied
+# (the colon right after the key, as repr and pprint write it)
+_SKELETON = re.compile(rf"\{{\s*(?:{_KEY}:\s*{_VALUE}\s*,\s*)*{_KEY}:\s*{_VALUE}\s*\}}", re.ASCII)
+
+
+def flat_fields(text: str, wanted: Set[str]) -> dict[str, Any] | None:
+    """The `wanted` keys of the flat dict `text` (`{` first, `}` last, no
+    trailing white space) and their values; None when `text` is not such a
+    dict (or not provably: see the module's doc)."""
+    if text[0] != "{" or text[-1] != "}" or "\\" in text or _DQ in text:
+        return None
+    plain = _without_double_quoted(text) if '"' in text else text
+    if plain is None:
+        return None
+    parts = plain.split("'")
+    if not len(parts) & 1:  # an odd number of quotes: a string left open
+        return None
+    skeleton = "''".join(parts[0::2])
+    if skeleton.count("\n") != plain.count("\n") or _SKELETON.fullmatch(skeleton) is None:
+        return None
+    found: dict[str, Any] = {}
+    for j in range(1, len(parts), 2):
+        name = parts[j]
+        if name not in wanted:
+            continue
+        after = parts[j + 1]
+        if after[:1] != ":":  # a value, not a key
+            continue
+        if name in found:
+            return None
+        rest = after[1:].lstrip()
+        if not rest or rest == "u" or rest == "U":
+            found[name] = parts[j + 2]
+        else:  # a number, None, True, False or a double-quoted string
+            tok = rest.split(",", 1)[0].rstrip("}").rstrip()
+            if _DQ in tok:
+                return None
+            found[name] = _bare(tok)
+    return found
+
+
+def _without_double_quoted(text: str) -> str | None:
+    """`text` with each double-quoted string (prefix kept) replaced by the
+    mark `_DQ`; None when one does not end on its line."""
+    out: list[str] = []
+    a = 0
+    d = text.find('"')
+    while d >= 0:
+        if text.count("'", a, d) & 1:  # inside a '...' string: go to its end
+            e = text.find("'", d)
+            if e < 0:
+                return None
+            out.append(text[a : e + 1])
+        else:
+            e = text.find('"', d + 1)
+            if e < 0 or text.find("\n", d, e) >= 0:
+                return None
+            out.append(text[a:d])
+            out.append(_DQ)
+        a = e + 1
+        d = text.find('"', a)
+    out.append(text[a:])
+    return "".join(out)
+
+
+def _bare(tok: str) -> Any:
+    """A number, None, True or False (the skeleton matched it) to its value."""
+    if tok == "None":
+        return None
+    number = parse_number(tok)
+    return number if number is not None else parse(tok)
