@@ -35,7 +35,7 @@ __all__ = ["flat_fields"]
 
 # a double-quoted string, in the text the skeleton is matched on
 _DQ = "\x00"
-_VALUE = rf"""(?:[uU]?(?:''|{_DQ})|[-+]?(?:0|[1-9]\d*)[lL]?|[-+]?\d+\.\d+(?:[eE][-+]?\d+)?|None|True|False)"""
+_VALUE = rf"""(?:[uU]?(?:''|{_DQ})|[-+]?(?:0|[1-9]\d*)[lL]?|[-+]?\d+(?:\.\d+)?[eE][-+]?\d+|[-+]?\d+\.\d+|None|True|False)"""
 _KEY = r"[uU]?''"
 # the dict with every string emptied
 # (the colon right after the key, as repr and pprint write it)
