@@ -130,6 +130,8 @@ def test_tricky_but_flat_dicts_are_read(text: str) -> None:
         "{\"eventKey\": u'a'}",  # a key that is not a '...' string
         "{'eventKey' : u'a'}",  # white space before the colon
         "{'eventKey': u'a', 'x': 012}",
+        "{'eventKey': u'a', 'rcvtime': " + "1" * 5000 + "}",  # a number too long to read
+        "{'eventKey': u'a', 'x': " + "1" * 5000 + "}",  # the same, where it is not read
         "{}",
     ],
 )

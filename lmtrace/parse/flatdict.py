@@ -28,14 +28,14 @@ import re
 from collections.abc import Set
 from typing import Any
 
-from .pyrepr import parse, parse_number
+from .pyrepr import ReprError, parse, parse_number
 
 __all__ = ["flat_fields"]
 
 
 # a double-quoted string, in the text the skeleton is matched on
 _DQ = "\x00"
-_VALUE = rf"""(?:[uU]?(?:''|{_DQ})|[-+]?(?:0|[1-9]\d*)[lL]?|[-+]?\d+(?:\.\d+)?[eE][-+]?\d+|[-+]?\d+\.\d+|None|True|False)"""
+_VALUE = rf"""(?:[uU]?(?:''|{_DQ})|[-+]?(?:0|[1-9]\d{{0,98}})[lL]?|[-+]?\d+(?:\.\d+)?[eE][-+]?\d+|[-+]?\d+\.\d+|None|True|False)"""
 _KEY = r"[uU]?''"
 # the dict with every string emptied
 # (the colon right after the key, as repr and pprint write it)
@@ -74,7 +74,10 @@ def flat_fields(text: str, wanted: Set[str]) -> dict[str, Any] | None:
             tok = rest.split(",", 1)[0].rstrip("}").rstrip()
             if _DQ in tok:
                 return None
-            found[name] = _bare(tok)
+            value = _bare(tok)
+            if value is _UNREADABLE:  # a number too long to read
+                return None
+            found[name] = value
     return found
 
 
@@ -102,9 +105,18 @@ def _without_double_quoted(text: str) -> str | None:
     return "".join(out)
 
 
+_UNREADABLE = object()
+
+
 def _bare(tok: str) -> Any:
-    """A number, None, True or False (the skeleton matched it) to its value."""
+    """A number, None, True or False (the skeleton matched it) to its value;
+    `_UNREADABLE` for what the full reader refuses (a number too long)."""
     if tok == "None":
         return None
     number = parse_number(tok)
-    return number if number is not None else parse(tok)
+    if number is not None:
+        return number
+    try:
+        return parse(tok)
+    except ReprError:
+        return _UNREADABLE
