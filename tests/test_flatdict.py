@@ -137,3 +137,56 @@ def test_tricky_but_flat_dicts_are_read(text: str) -> None:
 )
 def test_what_it_declines(text: str) -> None:
     assert flat_fields(text, WANTED) is None
+
+
+# -- pretty-printed records read at once (flat_block) against line by line ----
+
+_P = "2017-01-23 17:21:04,289 DEBUG zen.zenpython: Queued event (total of 6) "
+_EVENT = {
+    "eventClassKey": "openstack|compute.instance.live_migration.post.dest.end",
+    "eventKey": "e1",
+    "rcvtime": 1485163264.289413,
+    "device": "OpenStack",
+    "trait_host_name": "h1",
+    "summary": "x" * 60,
+}
+
+
+@st.composite
+def _pretty_logs(draw: st.DrawFn) -> str:
+    """Log lines around pretty-printed records: flat or not, with stray
+    lines after them, blank indented lines, a cut, CRLF."""
+    lines = ["noise"]
+    for _ in range(draw(st.integers(1, 3))):
+        d = dict(_EVENT)
+        for k, v in draw(st.dictionaries(st.sampled_from(_KEYS), _VALUE, max_size=3)).items():
+            d[k] = v
+        text = _P + pprint.pformat(d, width=draw(st.sampled_from([40, 80, 200])))
+        for at, c in draw(st.lists(st.tuples(st.integers(0, 600), _STRAY), max_size=2)):
+            at %= len(text) + 1
+            text = text[:at] + c + text[at:]
+        lines.append(text)
+        lines += draw(st.lists(st.sampled_from(["   ", " trailing", "\t}", "next line", ""]), max_size=2))
+    text = "\n".join(lines) + "\n"
+    return text.replace("\n", "\r\n") if draw(st.booleans()) else text
+
+
+def _scan(text: str, full: bool, *, blocks: bool) -> tuple[list[Any], int, int]:
+    from lmtrace.parse import zenpython
+    from lmtrace.read import Chunk
+
+    saved = zenpython.flat_block
+    if not blocks:
+        zenpython.flat_block = lambda *a: None  # type: ignore[assignment]
+    try:
+        s = zenpython.ZenpythonScanner("t.log", full=full)
+        out = s.feed(Chunk(text.encode(), 1, 0)) + s.finish()
+    finally:
+        zenpython.flat_block = saved
+    return out, s.parsed_lines, s.malformed_lines
+
+
+@settings(max_examples=150, deadline=None)
+@given(_pretty_logs(), st.booleans())
+def test_a_pretty_record_read_at_once_is_read_as_line_by_line(text: str, full: bool) -> None:
+    assert _scan(text, full, blocks=True) == _scan(text, full, blocks=False)

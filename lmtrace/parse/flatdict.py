@@ -30,7 +30,14 @@ from typing import Any
 
 from .pyrepr import ReprError, parse, parse_number
 
-__all__ = ["flat_fields"]
+__all__ = ["LEAN_KEYS", "flat_block", "flat_fields"]
+
+
+#: the keys zenpython's lean reader reads
+LEAN_KEYS = frozenset(
+    ("eventClassKey", "eventKey", "rcvtime", "device", "trait_request_id", "trait_instance_id",
+     "trait_host_name", "trait_display_name", "trait_state")
+)  # fmt: skip
 
 
 # a double-quoted string, in the text the skeleton is matched on
@@ -79,6 +86,35 @@ def flat_fields(text: str, wanted: Set[str]) -> dict[str, Any] | None:
                 return None
             found[name] = value
     return found
+
+
+# the start of the next line that is not indented: where a pretty-printed dict's lines end
+_NEXT_LINE = re.compile(rb"\n[^ \t]")
+
+
+def flat_block(
+    data: bytes, start: int, ds: int, nxt: int, limit: int
+) -> tuple[bytes, str, dict[str, Any], int] | None:
+    """A pretty-printed dict read at once. Its first line starts at `start`,
+    the dict at `ds`, the next line at `nxt`; its other lines are the
+    indented ones that follow, found with one search. When they hold a flat
+    dict that closes on the last of them, balancing its brackets line by
+    line would close it there too: its bytes, text, `LEAN_KEYS` fields and
+    where the next line starts. None when it must be read line by line (not
+    flat, `data` ends first, longer than `limit`)."""
+    m = _NEXT_LINE.search(data, nxt - 1)
+    if m is None:
+        return None
+    end = m.start() + 1
+    if end - start > limit:
+        return None
+    raw = data[ds:end].rstrip()
+    # the closing brace on the last line, not before it
+    if raw[-1:] != b"}" or data.find(b"\n", ds + len(raw), end - 1) >= 0:
+        return None
+    text = raw.decode("utf-8", "replace")
+    fields = flat_fields(text, LEAN_KEYS)
+    return None if fields is None else (raw, text, fields, end)
 
 
 def _without_double_quoted(text: str) -> str | None:

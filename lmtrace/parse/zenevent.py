@@ -12,7 +12,7 @@ from typing import Any
 
 from ..events import Status, Trait, TraitType, TraitValue
 from ..read import MAX_LINE
-from .flatdict import flat_fields
+from .flatdict import LEAN_KEYS, flat_fields
 from .pyrepr import ReprError, parse, parse_number
 from .rows import Row
 
@@ -41,10 +41,6 @@ _LEAN = _key_value(
 )
 
 
-_LEAN_KEYS = frozenset(
-    ("eventClassKey", "eventKey", "rcvtime", "device", "trait_request_id", "trait_instance_id",
-     "trait_host_name", "trait_display_name", "trait_state")
-)  # fmt: skip
 
 
 _CLASS_KEY = _key_value("eventClassKey")
@@ -103,7 +99,7 @@ def lean_fields(text: str) -> dict[str, Any] | None:
     lmtrace.parse.flatdict, far faster; `regex_fields` takes the rest."""
     if text[-1] != "}":
         return None
-    fields = flat_fields(text, _LEAN_KEYS)
+    fields = flat_fields(text, LEAN_KEYS)
     return fields if fields is not None else regex_fields(text)
 
 

@@ -81,6 +81,7 @@ from typing import Any
 
 from ..events import Event, LogKind, Malformed, Source, Status, Trait
 from ..read import Chunk
+from .flatdict import flat_block
 from .pyrepr import ReprError, parse
 from .rows import Row, row_event
 from .zenevent import (
@@ -136,6 +137,7 @@ _JUNK = re.compile(rb"(?:\x00|\xef\xbb\xbf|[\x01-\x08\x0b\x0c\x0e-\x1f])+")
 
 
 _BLANKS = b" \t\r"
+
 
 
 _OPEN_BRACE = 0x7B
@@ -288,6 +290,15 @@ class ZenpythonScanner:
                 out.append(rec)
             return nxt, line + 1
         # pretty-printed over several lines
+        block = None if chunk.truncated else flat_block(data, start, ds, nxt, PENDING_LIMIT)
+        if block is not None:  # read at once, as line by line balancing would read it
+            raw, text, fields, block_end = block
+            span = data.count(b"\n", start, block_end)
+            head = data[start : min(end, start + 4 * EXCERPT)]
+            rec = self._record(raw, _STATUSES[k], line, offset, span, local_time, head, text, fields)
+            if rec is not None:
+                out.append(rec)
+            return block_end, line + span
         o = _Open(_STATUSES[k], line, offset, local_time, data[start : min(end, start + 4 * EXCERPT)])
         self._open = o
         if not self._take(o, data, ds, end, nxt, out):
@@ -367,12 +378,17 @@ class ZenpythonScanner:
         span: int,
         local_time: datetime | None,
         head: bytes,
+        text: str | None = None,
+        fields: dict[str, Any] | None = None,
     ) -> Row | Malformed | None:
-        """One event dict's text to an Event, a Malformed, or None (not ours)."""
-        text = raw.decode("utf-8", "replace")
-        fields: dict[str, Any] | None = None
+        """One event dict's text to an Event, a Malformed, or None (not ours);
+        `text` and `fields` when already read (`flat_block`)."""
+        if text is None:
+            text = raw.decode("utf-8", "replace")
         traits: tuple[Trait, ...] = ()
-        if not self.full:
+        if self.full:
+            fields = None
+        elif fields is None:
             fields = lean_fields(text)
         if fields is None:
             try:
