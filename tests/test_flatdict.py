@@ -190,3 +190,18 @@ def _scan(text: str, full: bool, *, blocks: bool) -> tuple[list[Any], int, int]:
 @given(_pretty_logs(), st.booleans())
 def test_a_pretty_record_read_at_once_is_read_as_line_by_line(text: str, full: bool) -> None:
     assert _scan(text, full, blocks=True) == _scan(text, full, blocks=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["{", "}", "''", "u''", ": ", ", ", "0", "1", "7", "00", "10", "1.5", "2e5", "-", "L", "None", ".", " "]),
+        max_size=14,
+    )
+)
+def test_a_remembered_shape_answers_as_the_grammar_does(tokens: list[str]) -> None:
+    from lmtrace.parse import flatdict
+
+    skeleton = "".join(tokens)
+    for variant in (skeleton, skeleton.replace("1", "9"), skeleton.replace("7", "3")):
+        assert flatdict._flat(variant) == (flatdict._SKELETON.fullmatch(variant) is not None), variant

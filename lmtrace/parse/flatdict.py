@@ -62,7 +62,7 @@ def flat_fields(text: str, wanted: Set[str]) -> dict[str, Any] | None:
     if not len(parts) & 1:  # an odd number of quotes: a string left open
         return None
     skeleton = "''".join(parts[0::2])
-    if skeleton.count("\n") != plain.count("\n") or _SKELETON.fullmatch(skeleton) is None:
+    if skeleton.count("\n") != plain.count("\n") or not _flat(skeleton):
         return None
     found: dict[str, Any] = {}
     for j in range(1, len(parts), 2):
@@ -115,6 +115,26 @@ def flat_block(
     text = raw.decode("utf-8", "replace")
     fields = flat_fields(text, LEAN_KEYS)
     return None if fields is None else (raw, text, fields, end)
+
+
+# Skeletons seen, with their digits 1-9 made 1s: the grammar tells 0 from
+# the other digits and nothing more, so a skeleton matches iff its shape
+# does. A log repeats a few hundred shapes; the regex runs once for each.
+_DIGITS = bytes.maketrans(b"23456789", b"11111111")
+_SHAPES: dict[bytes, bool] = {}
+_SHAPES_MAX = 1 << 14
+
+
+def _flat(skeleton: str) -> bool:
+    # (bytes.translate runs on a table; str.translate looks each character up)
+    shape = skeleton.encode("utf-8", "surrogatepass").translate(_DIGITS)
+    ok = _SHAPES.get(shape)
+    if ok is None:
+        ok = _SKELETON.fullmatch(skeleton) is not None
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        _SHAPES[shape] = ok
+    return ok
 
 
 def _without_double_quoted(text: str) -> str | None:
