@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..events import Event, LogKind, Malformed, Source, Status, Trait
@@ -138,6 +138,9 @@ _JUNK = re.compile(rb"(?:\x00|\xef\xbb\xbf|[\x01-\x08\x0b\x0c\x0e-\x1f])+")
 
 
 _BLANKS = b" \t\r"
+
+
+_MILLIS = {b"%03d" % ms: timedelta(milliseconds=ms) for ms in range(1000)}  # not replace(): 7x the cost
 
 
 _LOGGER = logger_of(LogKind.ZENPYTHON)
@@ -429,7 +432,7 @@ class ZenpythonScanner:
         if hms != self._second[0]:
             self._second = (hms, parse_local_time(hms))
         base = self._second[1]
-        return None if base is None else base.replace(microsecond=int(millis) * 1000)
+        return None if base is None else base + _MILLIS[millis]
 
     def _cut(self, o: _Open, reason: str, last: bytes = b"") -> list[Row | Malformed]:
         """The Malformed of an open record that cannot be read, or nothing when
