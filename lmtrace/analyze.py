@@ -28,13 +28,21 @@ from .findings import (
     Verdict,
 )
 from .grouping import group_migrations
-from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
+from .handlers import HandlerMap, builtin_map, load_handler_map, recommended_change
 from .judge import judge
 from .load import EventStream, load_events
 from .operations import change_evidence, operation_counts
 from .parallel import KindSpec
 from .phases import LIVE_MIGRATION
 from .progress import OnProgress
+from .zenpath import (
+    choose_map,
+    debug_off_warnings,
+    detect_generation,
+    pipeline_facts,
+    released_by_instance,
+    zenopenstack_coverage,
+)
 
 __all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]
 
@@ -151,11 +159,13 @@ def _parse_absolute(text: str, *, newest: datetime | None, option: str) -> datet
     return a
 
 
-def resolve_handler_map(zenpack: str | None = None, path: str | None = None) -> HandlerMap:
-    """A user's map (events.py or TOML) replaces the built-in one entirely."""
+def resolve_handler_map(zenpack: str | None = None, path: str | None = None) -> HandlerMap | None:
+    """A user's map (events.py or TOML) replaces the built-in one entirely;
+    None when neither is given: `analyze` then picks the built-in map of the
+    ZenPack generation the inputs show (lmtrace.zenpath)."""
     if path is not None:
         return load_handler_map(path)
-    return builtin_map(zenpack or DEFAULT_MAP)
+    return builtin_map(zenpack) if zenpack else None
 
 
 def analyze(
@@ -208,7 +218,8 @@ def _analyze_stream(
     since: str | None,
     until: str | None,
 ) -> Report:
-    hmap = handler_map or builtin_map(DEFAULT_MAP)
+    generation = detect_generation(stream.inputs, stream.events)
+    hmap, why = choose_map(handler_map, generation)
     filters = filters or Filters()
     if since is not None or until is not None:
         times = [t for e in stream.events if (t := e.logged_at or e.time) is not None]
@@ -244,6 +255,8 @@ def _analyze_stream(
     coverage = (
         coverage_of(t for ts in queued_times.values() for t in ts) if zen_inputs else None
     )
+    zos = zenopenstack_coverage(stream.inputs, stream.events, coverage_by_file)
+    released = released_by_instance(stream.events)
 
     occurrences = join_sightings(stream.events)
     groups = group_migrations(occurrences)
@@ -258,7 +271,15 @@ def _analyze_stream(
         occs.sort(key=lambda o: o.time)
 
     migrations = [
-        judge(g, context=context.get(g.instance_id, ()), coverage=coverage, hmap=hmap) for g in groups
+        judge(
+            g,
+            context=context.get(g.instance_id, ()),
+            coverage=coverage,
+            hmap=hmap,
+            zos=zos,
+            released=released.get(g.instance_id or "", ()),
+        )
+        for g in groups
     ]
     migrations = _mark_overlaps(migrations)
     shown = tuple(m for m in migrations if filters.matches(m))
@@ -277,11 +298,16 @@ def _analyze_stream(
                 f"{i.path}: no queued-event line: zenpython debug logging was off (`zenpython debug`), "
                 "so this log covers nothing; verdicts say what Zenoss would do"
             )
+    pipeline = pipeline_facts(stream.inputs, stream.events)
+    warnings.extend(debug_off_warnings(pipeline))
     return Report(
+        pipeline=pipeline,
         migrations=shown,
         inputs=stream.inputs,
         coverage=coverage_by_file,
-        handler_map=HandlerMapInfo(name=hmap.name, source=hmap.source, shape=str(hmap.shape)),
+        handler_map=HandlerMapInfo(
+            name=hmap.name, source=hmap.source, shape=str(hmap.shape), generation=generation.name, why=why
+        ),
         summary=_summary(shown, hmap, coverage_by_file, in_logs=len(migrations)),
         warnings=tuple(warnings),
         filters=filters.applied(

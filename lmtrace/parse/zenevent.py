@@ -10,14 +10,14 @@ from datetime import datetime, timezone
 from sys import intern
 from typing import Any
 
-from ..events import Status, Trait, TraitType, TraitValue
+from ..events import Event, Source, Status, Trait, TraitType, TraitValue
 from ..read import MAX_LINE
 from .flatdict import LEAN_KEYS, flat_fields
 from .pyrepr import ReprError, parse, parse_number
-from .rows import Row
+from .rows import Row, row_event
 
 __all__ = [
-    "foreign", "interrupted", "lean_fields", "parse_local_time", "regex_fields", "row_from",
+    "event_from", "foreign", "interrupted", "lean_fields", "parse_local_time", "regex_fields", "row_from",
     "traits_of", "truncated_reason",
 ]  # fmt: skip
 
@@ -89,6 +89,19 @@ def row_from(
         _text(get("trait_request_id")), _text(get("trait_instance_id")), _text(get("trait_host_name")),
         _text(get("trait_display_name")), _text(get("trait_state")), _text(get("device")), 0, traits,
     )  # fmt: skip
+
+
+def event_from(
+    fields: dict[str, Any],
+    text: str,
+    source: Source,
+    status: Status,
+    local_time: datetime | None,
+    traits: tuple[Trait, ...],
+) -> Event | str | None:
+    """`row_from` as an Event of `source`'s kind and path."""
+    row = row_from(fields, text, source.line, source.offset, source.span, status, local_time, traits)
+    return row if row is None or isinstance(row, str) else row_event(source.kind, source.path, row)
 
 
 def lean_fields(text: str) -> dict[str, Any] | None:
