@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from ._gc import gc_paused
-from .correlate import Coverage, Occurrence, coverage_of, group_migrations, join_sightings
+from .correlate import Coverage, Group, Occurrence, coverage_of, group_migrations, join_sightings
 from .errors import UsageError
 from .events import LogKind, Status
 from .findings import (
@@ -35,7 +35,7 @@ from .parallel import KindSpec
 from .phases import classify
 from .progress import OnProgress
 
-__all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]
+__all__ = ["Filters", "analyze", "analyze_stream", "judge_occurrences", "parse_when", "resolve_handler_map"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,18 +237,7 @@ def _analyze_stream(
     )
 
     occurrences = join_sightings(stream.events)
-    groups = group_migrations(occurrences)
-    context: dict[str | None, list[Occurrence]] = defaultdict(list)
-    for o in occurrences:
-        if o.phase is None and o.instance_id is not None:
-            context[o.instance_id].append(o)
-    for occs in context.values():
-        occs.sort(key=lambda o: o.time)
-
-    migrations = [
-        judge(g, context=context.get(g.instance_id, ()), coverage=coverage, hmap=hmap) for g in groups
-    ]
-    migrations = _mark_overlaps(migrations)
+    groups, migrations = judge_occurrences(occurrences, coverage=coverage, hmap=hmap)
     shown = tuple(m for m in migrations if filters.matches(m))
     warnings = list(stream.warnings)
     warnings.extend(_clock_disagreements(occurrences))
@@ -276,6 +265,32 @@ def _analyze_stream(
             until_text=until.strip() if until is not None and _RELATIVE.match(until) else None,
         ),
     )
+
+
+def judge_occurrences(
+    occurrences: Sequence[Occurrence],
+    *,
+    coverage: Coverage | None,
+    hmap: HandlerMap,
+    earlier: Sequence[MigrationReport] = (),
+) -> tuple[list[Group], list[MigrationReport]]:
+    """Group joined events into migrations and judge each: the groups
+    (oldest first) and their reports, in the same order. `coverage` is
+    None when no zenpython log is read at all. `earlier`: migrations judged
+    before whose events are gone (lmtrace.watch), named in `overlaps` too.
+    """
+    groups = group_migrations(occurrences)
+    context: dict[str | None, list[Occurrence]] = defaultdict(list)
+    for o in occurrences:
+        if o.phase is None and o.instance_id is not None:
+            context[o.instance_id].append(o)
+    for occs in context.values():
+        occs.sort(key=lambda o: o.time)
+
+    migrations = [
+        judge(g, context=context.get(g.instance_id, ()), coverage=coverage, hmap=hmap) for g in groups
+    ]
+    return groups, _mark_overlaps(migrations, earlier)
 
 
 # the collector logs an event a few ms after Ceilometer made it and zenpython
@@ -311,9 +326,15 @@ def _acts_on_migrations(hmap: HandlerMap) -> bool:
     )
 
 
-def _mark_overlaps(migrations: list[MigrationReport]) -> list[MigrationReport]:
+def _mark_overlaps(
+    migrations: list[MigrationReport], earlier: Sequence[MigrationReport] = ()
+) -> list[MigrationReport]:
     import dataclasses
 
+    if earlier:  # judged before: in the order analyze would list them all
+        mine = {id(m) for m in migrations}
+        every = sorted([*earlier, *migrations], key=lambda m: (m.start, m.request_id or ""))
+        return [new for old, new in zip(every, _mark_overlaps(every)) if id(old) in mine]
     by_instance: dict[str | None, list[int]] = defaultdict(list)
     for i, m in enumerate(migrations):
         if m.instance_id is not None:

@@ -430,3 +430,21 @@ def progress_bar(err: TextIO) -> Iterator[OnProgress]:
 
     with bar:
         yield on_progress
+
+
+@contextlib.contextmanager
+def live_table(out: TextIO) -> Iterator[tuple[Any, Any]]:
+    """`lmtrace watch` on a terminal: yields (print a settled operation and
+    its line, show the open operations: a live table under the lines)."""
+    from rich.live import Live
+
+    def table(ms: Sequence[MigrationReport]) -> Table:
+        t = Table("start (UTC)", "instance", "route", "outcome", "so far", box=box.SIMPLE_HEAD, title=f"{len(ms)} open")
+        for m in ms[-20:]:
+            t.add_row(iso(m.start) or "", title(m), route(m), m.outcome.value, _verdict(m.verdict.value))
+        return t
+
+    with Live(table(()), console=console_for(out), auto_refresh=False, transient=True) as live:
+        yield (lambda m, line: live.console.print(Text.assemble(_verdict(m.verdict.value), " ", line))), (
+            lambda ms: live.update(table(ms), refresh=True)
+        )

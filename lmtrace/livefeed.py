@@ -1,0 +1,205 @@
+"""Live inputs: each followed log (lmtrace.follow) parsed into UTC events as it grows.
+
+A `LiveInput` knows one path: its kind (given, or sniffed from its first
+bytes), a scanner per generation of the file (a record cut by a rotation is
+cut in the rotated file too, as `analyze` reads it), and its clock. The
+clock is inferred once, from the first events (lmtrace.clock: the median
+of log time − event time, rounded to 15 minutes), when the input first
+reaches its end of file or holds `CLOCK_SAMPLES` events, and then fixed;
+`--tz` fixes it from the start. Events wait until the clock is known.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from .clock import FileClock
+from .errors import InputError
+from .events import Event, LogKind, Malformed
+from .follow import Ended, Follower, Lines
+from .load import _clock_for, _to_utc  # the same clock code as analyze
+from .parse import Scanner, make_scanner, sniff
+from .parse.rows import Row, build_events, event_row, row_time
+from .read import Chunk
+
+__all__ = ["CLOCK_SAMPLES", "LiveInput"]
+
+#: events after which a file's clock is inferred even before its end is reached
+CLOCK_SAMPLES = 200
+#: bytes of a file looked at to tell its kind before giving up
+SNIFF_LIMIT = 64 << 10
+
+
+class LiveInput:
+    """One followed path, parsed as it grows (see the module docstring).
+    `read()` returns the events that became ready (UTC, in log order)."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        kind: LogKind | None,
+        tz: tzinfo | None,
+        from_start: bool,
+        on_malformed: Callable[[Malformed], None],
+        on_warning: Callable[[str], None],
+        wall: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = path
+        self.kind = kind
+        self.follower = Follower(path, from_start=from_start)
+        self._tz = tz
+        self.clock: FileClock | None = _given(tz)
+        self._on_malformed = on_malformed
+        self._on_warning = on_warning
+        self._wall = wall
+        self._scanner: Scanner | None = None
+        self._scanner_gen = -1
+        self._held: list[Lines | Ended] = []  # before the kind is known
+        self._held_bytes = 0
+        self._rows: list[Row] = []  # before the clock is known
+        self.ignored = False  # kind unknown: not read
+        self.lines = 0
+        self.events = 0
+        self.malformed = 0
+        #: the newest UTC log time read, and when (wall clock) an event last came
+        self.latest: datetime | None = None
+        self.last_event_wall = wall()
+
+    @property
+    def lagging(self) -> bool:
+        """Bytes on disk not read yet, or events held for want of a clock:
+        the logs' "now" must not pass this input's newest time."""
+        if self.follower.pipe:
+            return not self.follower.done
+        return self.follower.lagging or bool(self._rows) or bool(self._held)
+
+    def read(self, *, limit: int | None = None) -> list[Event]:
+        items = self.follower.poll() if limit is None else self.follower.poll(limit=limit)
+        return self._take(items, at_end=not self.follower.lagging)
+
+    def flush(self) -> list[Event]:
+        """At a stop: everything still open is read as it stands."""
+        out = self._take(self.follower.flush(), at_end=True)
+        if self._held and self.kind is None:
+            self._decide_kind(final=True)
+            out.extend(self._take([], at_end=True))
+        if self._scanner is not None:
+            out.extend(self._records(self._scanner.finish()))
+            self._scanner = None
+        out.extend(self._release(final=True))
+        self.follower.close()
+        return out
+
+    # -- kind, scanner, clock ------------------------------------------------
+
+    def _take(self, items: list[Lines | Ended], *, at_end: bool) -> list[Event]:
+        if self.ignored:
+            return []
+        if self.kind is None:
+            self._held.extend(items)
+            self._held_bytes += sum(len(i.chunk.data) for i in items if isinstance(i, Lines))
+            self._decide_kind(final=False)
+            if self.kind is None:
+                return []
+            items, self._held = self._held, []
+        out: list[Event] = []
+        for it in items:
+            if isinstance(it, Lines):
+                out.extend(self._feed(it.generation, it.chunk))
+            elif self._scanner is not None and it.generation == self._scanner_gen:
+                out.extend(self._records(self._scanner.finish()))
+                self._scanner = None
+        out.extend(self._release(final=at_end))
+        return out
+
+    def _decide_kind(self, *, final: bool) -> None:
+        head = b"".join(i.chunk.data for i in self._held if isinstance(i, Lines))[:SNIFF_LIMIT]
+        kind = sniff(head)
+        if kind is not None:
+            self.kind = kind
+        elif len(head) >= SNIFF_LIMIT or (final and head.strip()):
+            self.ignored = True
+            self._held = []
+            self._on_warning(
+                f"{self.path}: cannot tell whether this is a ceilometer collector log or a zenpython log "
+                f"(no record_events or Queued event line near the top): not read; say which with "
+                f"--kind {self.path}=zenpython (or =collector)"
+            )
+
+    def _feed(self, gen: int, chunk: Chunk) -> list[Event]:
+        assert self.kind is not None
+        if self._scanner is None or gen != self._scanner_gen:
+            out = self._records(self._scanner.finish()) if self._scanner is not None else []
+            self._scanner = make_scanner(self.kind, self.path, full=False)
+            self._scanner_gen = gen
+        else:
+            out = []
+        self.lines += chunk.lines
+        out.extend(self._records(self._scanner.feed(chunk)))
+        return out
+
+    def _records(self, recs: list[Event | Malformed]) -> list[Event]:
+        for r in recs:
+            if isinstance(r, Malformed):
+                self.malformed += 1
+                self._on_malformed(r)
+            else:
+                self._rows.append(event_row(r))
+        return []
+
+    def _release(self, *, final: bool) -> list[Event]:
+        """Events of the rows read, once the clock is known."""
+        if not self._rows:
+            return []
+        if self.clock is None:
+            samples = sum(1 for r in self._rows if row_time(r) is not None)
+            if not (final or samples >= CLOCK_SAMPLES):
+                return []
+            self.clock = _clock_for(self._rows, None)
+            if self.clock.warning:
+                self._on_warning(f"{self.path}: {self.clock.warning}")
+        assert self.kind is not None
+        events = build_events(self.kind, self.path, self._rows, to_utc=_to_utc(self.clock))
+        self._rows = []
+        self.events += len(events)
+        for e in events:
+            t = e.logged_at or e.time
+            if t is not None and (self.latest is None or t > self.latest):
+                self.latest = t
+        if events:
+            self.last_event_wall = self._wall()
+        return events
+
+
+def _given(tz: tzinfo | None) -> FileClock | None:
+    from .clock import given_clock
+
+    return None if tz is None else given_clock(tz)
+
+
+def check_followable(path: str) -> None:
+    """A compressed file is a finished one: `analyze` reads it, `watch` does not."""
+    from .read import STDIN
+
+    if path == STDIN:
+        return
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            if stat.S_ISDIR(os.stat(path).st_mode):
+                raise InputError(f"{path}: is a directory, not a log file")
+            return  # a FIFO: opened when polled
+        with open(path, "rb") as f:
+            head = f.read(6)
+    except FileNotFoundError:
+        return  # waited for
+    except IsADirectoryError as e:
+        raise InputError(f"{path}: is a directory, not a log file") from e
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")):
+        raise InputError(f"{path}: compressed: a finished log; read it with lmtrace analyze, follow the live file")

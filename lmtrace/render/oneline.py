@@ -1,0 +1,23 @@
+"""One operation on one line, as `lmtrace watch` writes each as it settles:
+`jsonl` (the object `analyze --format jsonl` writes) or text for humans."""
+
+from __future__ import annotations
+
+import json
+
+from ..findings import MigrationReport
+from .common import route, span, title
+from .fields import migration_record
+
+__all__ = ["migration_json", "migration_line"]
+
+
+def migration_json(m: MigrationReport) -> str:
+    """The `jsonl` line of `analyze` for this operation (no newline)."""
+    return json.dumps(migration_record(m), ensure_ascii=False)
+
+
+def migration_line(m: MigrationReport, *, verdict: bool = True) -> str:
+    """`STALE req-… name (id): cmp-a03 -> cmp-b07, 2017-01-23 06:02:40.000 .. 06:03:00.957 UTC (20.957 s): reason`"""
+    head = f"{m.verdict.value.upper()} " if verdict else ""
+    return f"{head}{title(m)}: {route(m)}, {span(m)}: {m.reason}"

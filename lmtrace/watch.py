@@ -1,0 +1,266 @@
+"""`lmtrace watch`: judge each operation on live logs once it has settled.
+
+The inputs are followed (lmtrace.follow, lmtrace.livefeed) and their events
+kept in a buffer. Each poll, the buffer goes through the very functions
+`analyze` uses (`join_sightings`, then `judge_occurrences`: grouping,
+context, verdict rules, overlaps), and the operations that have *settled*
+are returned and forgotten:
+
+- the logs' own clock decides, not the wall clock: *now* is the newest log
+  time read from any input, but never past the newest time of an input that
+  still has bytes to read (so a backlog read with --from-start is judged as
+  analyze would); when every input is idle, now moves on with the wall clock
+  from the newest time read (one second for one second);
+- an operation whose outcome is known (its final, rollback or abort phase
+  arrived) settles `settle` after its last phase: longer than every window
+  a later line could still change its report through (10 minutes to attach
+  an event without a request id or an abort, 5 to join the other log's
+  sighting, 10 + 1 for zenpython's coverage, 1 for context firings);
+- one still incomplete settles `incomplete_after` after its last phase, and
+  is reported as `incomplete`, as analyze would report it then.
+
+`stop()` judges what is still open as it stands, so that everything a watch
+returned over its life is what analyze says of the same lines. Memory stays
+bounded: settled operations leave the buffer with their events; context
+events, zenpython queue times (coverage) and the reports of settled
+operations (for `overlaps`) are kept only as long as an open operation, or
+one that can still start, may need them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from .analyze import judge_occurrences
+from .clock import tz_for
+from .correlate import COVERAGE_GAP, GROUP_WINDOW, Coverage, coverage_of, join_sightings
+from .events import Event, LogKind, Malformed, Status
+from .findings import MigrationReport, Outcome
+from .handlers import DEFAULT_MAP, HandlerMap, builtin_map
+from .livefeed import LiveInput, check_followable
+from .load import sort_key
+from .parallel import KindSpec, kind_for
+
+__all__ = ["DEFAULT_INCOMPLETE_AFTER", "DEFAULT_SETTLE", "Watch", "WatchStats"]
+
+#: past every window that can change a report (see the module docstring), with slack for a lagging log
+DEFAULT_SETTLE = timedelta(minutes=15)
+DEFAULT_INCOMPLETE_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchStats:
+    """Counts for the heartbeat (`--stats`)."""
+
+    lines: int
+    events: int
+    malformed: int
+    judged: int
+    verdicts: Mapping[str, int]
+    open: int
+    buffered: int
+    now: datetime | None
+
+
+class Watch:
+    """Follow `paths` and judge operations as they settle (module docstring).
+
+    `poll()` reads what is new and returns the reports of the operations
+    that settled, oldest first; `stop()` returns the rest. `wall` is the
+    wall clock (seconds), replaceable in tests.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        *,
+        handler_map: HandlerMap | None = None,
+        kind: KindSpec = None,
+        tz: Mapping[str, tzinfo] | None = None,
+        from_start: bool = False,
+        settle: timedelta = DEFAULT_SETTLE,
+        incomplete_after: timedelta = DEFAULT_INCOMPLETE_AFTER,
+        on_malformed: Callable[[Malformed], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
+        wall: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.hmap = handler_map or builtin_map(DEFAULT_MAP)
+        self.settle = settle
+        self.incomplete_after = max(incomplete_after, settle)
+        self._wall = wall
+        given = dict(tz or {})
+        for p in paths:
+            check_followable(p)
+        self.inputs = [
+            LiveInput(
+                p,
+                kind=kind_for(p, kind),
+                tz=tz_for(p, given),
+                from_start=from_start,
+                on_malformed=on_malformed or (lambda m: None),
+                on_warning=on_warning or (lambda w: None),
+                wall=wall,
+            )
+            for p in dict.fromkeys(paths)
+        ]
+        self._events: list[Event] = []
+        self._dirty = False
+        self._queued: list[datetime] = []  # zenpython queue times: coverage
+        self._recent: list[MigrationReport] = []  # judged, for `overlaps`
+        self._open: list[MigrationReport] = []
+        self._next_due: datetime | None = None
+        self._judged_at = wall()
+        self._verdicts: Counter[str] = Counter()
+        self._last_event_wall = wall()
+        self.now: datetime | None = None
+
+    # -- the loop ------------------------------------------------------------
+
+    def poll(self, *, limit: int | None = None) -> list[MigrationReport]:
+        """Read each input once (at most about `limit` bytes each), then
+        return the operations that settled."""
+        for i in self.inputs:
+            self._add(i.read(limit=limit))
+        self.now = self._now()
+        due = self._next_due is not None and self.now is not None and self.now >= self._next_due
+        # judging the buffer costs in proportion to it: when something new
+        # came, at most once a second, unless an operation is due
+        if due or (self._dirty and self._wall() - self._judged_at >= 1.0):
+            return self._judge(final=False)
+        return []
+
+    @property
+    def lagging(self) -> bool:
+        """Whether an input has bytes still to read (a backlog)."""
+        return any(i.follower.lagging for i in self.inputs)
+
+    @property
+    def done(self) -> bool:
+        """Every input is a pipe that has ended: nothing more can come."""
+        return all(i.follower.pipe and i.follower.done for i in self.inputs)
+
+    def stop(self) -> list[MigrationReport]:
+        """Read what is left, a last line without its newline included, and
+        judge every operation still open as it stands."""
+        for i in self.inputs:
+            self._add(i.flush())
+        return self._judge(final=True)
+
+    @property
+    def open_operations(self) -> list[MigrationReport]:
+        """The operations not settled yet, as judged at the last poll that judged."""
+        return list(self._open)
+
+    def stats(self) -> WatchStats:
+        return WatchStats(
+            lines=sum(i.lines for i in self.inputs),
+            events=sum(i.events for i in self.inputs),
+            malformed=sum(i.malformed for i in self.inputs),
+            judged=sum(self._verdicts.values()),
+            verdicts=dict(self._verdicts),
+            open=len(self._open),
+            buffered=len(self._events),
+            now=self.now,
+        )
+
+    # -- internals -----------------------------------------------------------
+
+    def _add(self, events: list[Event]) -> None:
+        if not events:
+            return
+        self._events.extend(events)
+        self._dirty = True
+        self._last_event_wall = self._wall()
+        for e in events:
+            if e.source.kind is LogKind.ZENPYTHON and e.status is Status.QUEUED:
+                t = e.logged_at or e.rcvtime
+                if t is not None:
+                    self._queued.append(t)
+
+    def _now(self) -> datetime | None:
+        """The logs' own now (see the module docstring)."""
+        latest = [i.latest for i in self.inputs if i.latest is not None]
+        if not latest:
+            return None
+        newest = max(latest)
+        held = [i.latest for i in self.inputs if i.lagging and i.latest is not None]
+        if held:
+            return min(min(held), newest)
+        if any(i.lagging for i in self.inputs):
+            return min(latest)  # an input with a backlog and no event yet
+        return newest + timedelta(seconds=max(0.0, self._wall() - self._last_event_wall))
+
+    def _coverage(self) -> Coverage | None:
+        zen = any(i.kind is LogKind.ZENPYTHON for i in self.inputs)
+        return coverage_of(self._queued) if zen else None
+
+    def _judge(self, *, final: bool) -> list[MigrationReport]:
+        self._judged_at = self._wall()
+        self._dirty = False
+        self._events.sort(key=sort_key)
+        occurrences = join_sightings(self._events)
+        groups, reports = judge_occurrences(
+            occurrences, coverage=self._coverage(), hmap=self.hmap, earlier=self._recent
+        )
+        now = self.now
+        settled: list[MigrationReport] = []
+        still: list[MigrationReport] = []
+        gone: set[int] = set()
+        next_due: datetime | None = None
+        for g, m in zip(groups, reports):
+            wait = self.incomplete_after if m.outcome is Outcome.INCOMPLETE else self.settle
+            due = g.end + wait
+            if final or (now is not None and now >= due):
+                settled.append(m)
+                for o in g.occurrences:
+                    gone.update(id(e) for e in (o.collector, o.queued, o.dropped) if e is not None)
+            else:
+                still.append(m)
+                next_due = due if next_due is None else min(next_due, due)
+        self._open = still
+        still_ids = {id(m) for m in still}
+        self._next_due = next_due
+        for m in settled:
+            self._verdicts[m.verdict.value] += 1
+        self._recent.extend(settled)
+        keep = {
+            id(e)
+            for g, m in zip(groups, reports)
+            if id(m) in still_ids
+            for o in g.occurrences
+            for e in (o.collector, o.queued, o.dropped)
+            if e is not None
+        }
+        self._forget(gone, keep, [g.start for g, m in zip(groups, reports) if id(m) in still_ids])
+        return settled
+
+    def _forget(self, gone: set[int], keep: set[int], open_starts: list[datetime]) -> None:
+        """Drop the events of settled operations, and what no operation that
+        is open or can still start may need: context events, queue times and
+        judged reports older than the cut."""
+        if self.now is None:
+            self._events = [e for e in self._events if id(e) not in gone]
+            return
+        # a later operation starts at most `settle` before now (its events are
+        # read within that); context and coverage reach 10 minutes further
+        # back; the open operations' own events stay whatever their age
+        cut = self.now - self.settle - GROUP_WINDOW
+        if open_starts:
+            cut = min(cut, min(open_starts) - GROUP_WINDOW)
+        self._events = [
+            e
+            for e in self._events
+            if id(e) not in gone and (id(e) in keep or (e.logged_at or e.time or cut) >= cut)
+        ]
+        # coverage: the queue times from the last one before the cut on give
+        # the same stretches for every time after the cut
+        self._queued.sort()
+        k = bisect.bisect_left(self._queued, cut - COVERAGE_GAP)
+        if k > 1:
+            del self._queued[: k - 1]
+        self._recent = [m for m in self._recent if m.end >= cut]
