@@ -320,7 +320,9 @@ class Follower:
         out: list[Lines | Ended] = []
         g = self._gen
         if g is not None and not self.done:
-            out.extend(self.poll(limit=1 << 62))
+            # until nothing comes: a rotation seen now opens the new file, to be read too
+            while items := self.poll(limit=1 << 62):
+                out.extend(items)
             g = self._gen
             if g is not None and not self.done:
                 self._end(g, out)

@@ -12,6 +12,7 @@ reaches its end of file or holds `CLOCK_SAMPLES` events, and then fixed;
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from collections.abc import Callable
@@ -32,6 +33,10 @@ __all__ = ["CLOCK_SAMPLES", "LiveInput"]
 CLOCK_SAMPLES = 200
 #: bytes of a file looked at to tell its kind before giving up
 SNIFF_LIMIT = 64 << 10
+#: a line's timestamp, as both logs write it (oslo.log: `.mmm`, Zenoss: `,mmm`)
+_STAMP = re.compile(rb"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[.,](\d{3})", re.M)
+#: the end of a chunk looked at for its last timestamp
+STAMP_TAIL = 64 << 10
 
 
 class LiveInput:
@@ -66,8 +71,9 @@ class LiveInput:
         self.lines = 0
         self.events = 0
         self.malformed = 0
-        #: the newest UTC log time read, and when (wall clock) an event last came
+        #: the newest UTC log time read (any line's), and when (wall clock) it last moved
         self.latest: datetime | None = None
+        self._latest_local: datetime | None = None
         self.last_event_wall = wall()
 
     @property
@@ -80,7 +86,9 @@ class LiveInput:
 
     def read(self, *, limit: int | None = None) -> list[Event]:
         items = self.follower.poll() if limit is None else self.follower.poll(limit=limit)
-        return self._take(items, at_end=not self.follower.lagging)
+        out = self._take(items, at_end=not self.follower.lagging)
+        self.advance()
+        return out
 
     def flush(self) -> list[Event]:
         """At a stop: everything still open is read as it stands."""
@@ -141,6 +149,16 @@ class LiveInput:
             out = []
         self.lines += chunk.lines
         out.extend(self._records(self._scanner.feed(chunk)))
+        # any line's timestamp tells the log's time, an event's or not
+        stamps = _STAMP.findall(chunk.data, max(0, len(chunk.data) - STAMP_TAIL))
+        if stamps:
+            day, ms = stamps[-1]
+            try:
+                t = datetime.strptime(day.decode(), "%Y-%m-%d %H:%M:%S").replace(microsecond=int(ms) * 1000)
+            except ValueError:
+                return out
+            if self._latest_local is None or t > self._latest_local:
+                self._latest_local = t
         return out
 
     def _records(self, recs: list[Event | Malformed]) -> list[Event]:
@@ -165,15 +183,25 @@ class LiveInput:
                 self._on_warning(f"{self.path}: {self.clock.warning}")
         assert self.kind is not None
         events = build_events(self.kind, self.path, self._rows, to_utc=_to_utc(self.clock))
+        if self._latest_local is not None:
+            self._seen(_to_utc(self.clock)(self._latest_local))
         self._rows = []
         self.events += len(events)
         for e in events:
             t = e.logged_at or e.time
-            if t is not None and (self.latest is None or t > self.latest):
-                self.latest = t
-        if events:
-            self.last_event_wall = self._wall()
+            if t is not None:
+                self._seen(t)
         return events
+
+    def _seen(self, t: datetime) -> None:
+        if self.latest is None or t > self.latest:
+            self.latest = t
+            self.last_event_wall = self._wall()
+
+    def advance(self) -> None:
+        """Lines without events move the log's time on too (once the clock is known)."""
+        if self.clock is not None and self._latest_local is not None:
+            self._seen(_to_utc(self.clock)(self._latest_local))
 
 
 def _given(tz: tzinfo | None) -> FileClock | None:

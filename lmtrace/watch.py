@@ -116,7 +116,6 @@ class Watch:
         self._next_due: datetime | None = None
         self._judged_at = wall()
         self._verdicts: Counter[str] = Counter()
-        self._last_event_wall = wall()
         self.now: datetime | None = None
 
     # -- the loop ------------------------------------------------------------
@@ -175,7 +174,6 @@ class Watch:
             return
         self._events.extend(events)
         self._dirty = True
-        self._last_event_wall = self._wall()
         for e in events:
             if e.source.kind is LogKind.ZENPYTHON and e.status is Status.QUEUED:
                 t = e.logged_at or e.rcvtime
@@ -193,7 +191,8 @@ class Watch:
             return min(min(held), newest)
         if any(i.lagging for i in self.inputs):
             return min(latest)  # an input with a backlog and no event yet
-        return newest + timedelta(seconds=max(0.0, self._wall() - self._last_event_wall))
+        moved = max(i.last_event_wall for i in self.inputs)
+        return newest + timedelta(seconds=max(0.0, self._wall() - moved))
 
     def _coverage(self) -> Coverage | None:
         zen = any(i.kind is LogKind.ZENPYTHON for i in self.inputs)

@@ -124,3 +124,15 @@ def test_a_fifo_ends_at_its_end_of_file(tmp_path: Path) -> None:
     got = f.poll()
     assert _lines(got) == [(0, 2, "two")] and _ended(got) == [0] and f.done
     f.close()
+
+
+def test_a_stop_right_after_a_rename_reads_the_new_file_too(tmp_path: Path) -> None:
+    p = tmp_path / "a.log"
+    p.write_text("one\n")
+    f = Follower(str(p), from_start=True)
+    assert _lines(f.poll()) == [(0, 1, "one")]
+    os.rename(p, tmp_path / "a.log.1")
+    p.write_text("two\nthr")
+    got = f.flush()
+    assert _lines(got) == [(1, 1, "two"), (1, 2, "thr")] and _ended(got) == [0, 1]
+    f.close()
