@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from ._gc import gc_paused
-from .correlate import Coverage, Group, Occurrence, coverage_of, group_migrations, join_sightings
+from .correlate import Coverage, Occurrence, coverage_of, join_sightings
 from .errors import UsageError
 from .events import LogKind, Status
 from .findings import (
     AppliedFilters,
-    Firing,
     HandlerMapInfo,
     MigrationReport,
     Reached,
@@ -28,11 +27,13 @@ from .findings import (
     Summary,
     Verdict,
 )
+from .grouping import Group, group_migrations
 from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
 from .judge import judge
 from .load import EventStream, load_events
+from .operations import change_evidence, operation_counts
 from .parallel import KindSpec
-from .phases import classify
+from .phases import LIVE_MIGRATION
 from .progress import OnProgress
 
 __all__ = ["Filters", "analyze", "analyze_stream", "judge_occurrences", "parse_when", "resolve_handler_map"]
@@ -241,7 +242,7 @@ def _analyze_stream(
     shown = tuple(m for m in migrations if filters.matches(m))
     warnings = list(stream.warnings)
     warnings.extend(_clock_disagreements(occurrences))
-    if groups and not _acts_on_migrations(hmap):
+    if any(g.operation is LIVE_MIGRATION for g in groups) and not _acts_on_migrations(hmap):
         warnings.append(
             f"handler map {hmap.name} sends no live-migration event type to a host-writing handler: "
             "every completed migration is judged by context events alone (a map you give replaces "
@@ -273,16 +274,22 @@ def judge_occurrences(
     coverage: Coverage | None,
     hmap: HandlerMap,
     earlier: Sequence[MigrationReport] = (),
+    earlier_hosts: Mapping[str, tuple[datetime, str]] | None = None,
 ) -> tuple[list[Group], list[MigrationReport]]:
     """Group joined events into migrations and judge each: the groups
     (oldest first) and their reports, in the same order. `coverage` is
-    None when no zenpython log is read at all. `earlier`: migrations judged
-    before whose events are gone (lmtrace.watch), named in `overlaps` too.
+    None when no zenpython log is read at all. For lmtrace.watch, which
+    forgets old events: `earlier`, operations judged before whose events
+    are gone, named in `overlaps` too; `earlier_hosts`, per instance the
+    latest (time, host) of the events gone (see group_migrations).
     """
-    groups = group_migrations(occurrences)
+    groups = group_migrations(occurrences, earlier_hosts=earlier_hosts)
+    # every event of the instance that is no phase of an operation is context
+    # (a rebuild in place, a shelve_offload never unshelved included)
+    placed = {id(o) for g in groups for o in g.occurrences}
     context: dict[str | None, list[Occurrence]] = defaultdict(list)
     for o in occurrences:
-        if o.phase is None and o.instance_id is not None:
+        if id(o) not in placed and o.instance_id is not None:
             context[o.instance_id].append(o)
     for occs in context.values():
         occs.sort(key=lambda o: o.time)
@@ -322,8 +329,13 @@ def _clock_disagreements(occurrences: Sequence[Occurrence]) -> list[str]:
 
 def _acts_on_migrations(hmap: HandlerMap) -> bool:
     return any(
-        classify(t) is not None and h is not None and hmap.writes_host(h) for t, h in hmap.handlers.items()
+        t in LM_TYPES and h is not None and hmap.writes_host(h) for t, h in hmap.handlers.items()
     )
+
+
+LM_TYPES = frozenset(LIVE_MIGRATION.legacy_types()) | frozenset(
+    f"instance.{s.versioned}" + (f".{e}" if e else "") for s in LIVE_MIGRATION.steps for e in s.edges
+)
 
 
 def _mark_overlaps(
@@ -353,10 +365,6 @@ def _mark_overlaps(
     return out
 
 
-def _host_writers(m: MigrationReport) -> list[Firing]:
-    return [f for f in m.handlers if f.writes_host and f.host is not None]
-
-
 def _summary(
     migrations: Iterable[MigrationReport],
     hmap: HandlerMap,
@@ -372,34 +380,16 @@ def _summary(
         1 for m in ms for p in m.phases if p.reached in (Reached.NO, Reached.DISCARDED) and p.handler is None
     )
     gaps = sum(len(c.gaps) for c in coverage.values())
-    # the mapping change, where the evidence supports it: a stale or missed
-    # migration whose post.dest.end was seen carrying the destination, unless
-    # the host Zenoss kept came from a context event (no mapping change helps)
-    evidence = [
-        m
-        for m in ms
-        if m.verdict in (Verdict.STALE, Verdict.MISSED)
-        and any(
-            (ph := classify(p.event_type)) is not None
-            and ph.proves_move
-            and p.host_name is not None
-            and p.host_name == m.destination_host
-            for p in m.phases
-        )
-        and not any(f.context for f in _host_writers(m)[-1:])
-    ]
-    notes = []
-    if evidence:
-        notes.append(
-            f"{len(evidence)} migration(s) show post.dest.end carrying the destination while the "
-            f"handler map {hmap.name} acts on another phase"
-        )
+    # the mapping change, where the evidence supports it (lmtrace.operations)
+    notes, change_ops = change_evidence(ms, hmap)
     return Summary(
         verdicts=counts,
         migrations=len(ms),
         lost_unmapped=lost_unmapped,
         coverage_gaps=gaps,
-        recommended_change=recommended_change(hmap) if evidence else None,
+        recommended_change=recommended_change(hmap, change_ops) if change_ops else None,
         notes=tuple(notes),
         migrations_in_logs=len(ms) if in_logs is None else in_logs,
+        operations=operation_counts(ms),
+        change_operations=change_ops,
     )

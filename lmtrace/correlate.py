@@ -1,19 +1,13 @@
-"""Join the two logs event by event and group events into migrations.
+"""Join the two logs event by event; when zenpython was listening.
 
-The rules are domain.md's "Verdict rules" (Joining, Migration, Coverage):
+The rules are domain.md's "Verdict rules" (Joining, Coverage; lmtrace.grouping
+then groups the joined events into operations: Migration):
 
 - a collector sighting and a zenpython sighting are the same event when the
   Ceilometer Event id equals Zenoss' `eventKey`; when either side has no id,
   when type and instance match and the times (collector `generated`,
   zenpython `rcvtime`) are nearest and within 5 minutes; each sighting is
   used once;
-- live-migration events of one request_id are one migration; events without
-  a request_id join the same instance's migration whose nearest event is at
-  most 10 minutes away (unless that migration already has this very phase:
-  then a new migration starts); abort and force-complete, separate API calls
-  with their own request id, attach to the instance's migration that is
-  still open (no final phase yet at their time) or whose last event is at
-  most 10 minutes away;
 - a zenpython log covers the stretches between consecutive queued-event
   lines at most 10 minutes apart.
 """
@@ -22,20 +16,19 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from .events import Event, LogKind, Status
 from .phases import PhaseInfo, classify
 
 __all__ = [
+    "GROUP_WINDOW",
     "Coverage",
-    "Group",
     "Occurrence",
     "Stretch",
     "coverage_of",
-    "group_migrations",
     "join_sightings",
 ]
 
@@ -241,126 +234,6 @@ def _attach(o: Occurrence, e: Event) -> None:
             o.queued = e
     elif o.dropped is None:
         o.dropped = e
-
-
-@dataclass(slots=True, eq=False)
-class Group:
-    """The occurrences of one migration (and what joined it)."""
-
-    request_id: str | None
-    instance_id: str | None
-    occurrences: list[Occurrence] = field(default_factory=list)
-    #: request ids of abort/force-complete calls attached to this migration
-    attached_requests: list[str] = field(default_factory=list)
-
-    def add(self, o: Occurrence) -> None:
-        self.occurrences.append(o)
-
-    @property
-    def times(self) -> list[datetime]:
-        return [o.time for o in self.occurrences]
-
-    @property
-    def start(self) -> datetime:
-        return min(self.times)
-
-    @property
-    def end(self) -> datetime:
-        return max(self.times)
-
-    def open_at(self, t: datetime) -> bool:
-        """Started by `t` and no final phase yet at `t`: still running."""
-        return self.start <= t and not any(
-            o.phase is not None and o.phase.is_final and o.time <= t for o in self.occurrences
-        )
-
-    def has_type(self, event_type: str) -> bool:
-        return any(o.event_type == event_type for o in self.occurrences)
-
-    def nearest(self, t: datetime) -> timedelta:
-        return min(abs(x - t) for x in self.times)
-
-
-def group_migrations(occurrences: Sequence[Occurrence]) -> list[Group]:
-    """Live-migration occurrences grouped into migrations, oldest first.
-
-    In three passes, so that each rule sees the migrations the one before
-    placed: (1) the migration's own events by request id; (2) events without
-    a request id, to the same instance's nearest migration within 10 minutes
-    that does not have that phase yet (a repeat — a second `_post.end` — is
-    another migration), else a new one; (3) abort / force-complete, separate
-    API calls with their own request id, to the same instance's migration
-    that is still open at their time or whose last event is at most
-    10 minutes away (an open one first, then the nearest), else a migration
-    of their own.
-    """
-    lm = sorted((o for o in occurrences if o.phase is not None), key=lambda o: o.time)
-    groups: list[Group] = []
-    by_request: dict[str, Group] = {}
-    by_instance: dict[str | None, list[Group]] = defaultdict(list)
-
-    def new(o: Occurrence, request_id: str | None) -> Group:
-        g = Group(request_id=request_id, instance_id=o.instance_id)
-        groups.append(g)
-        by_instance[o.instance_id].append(g)
-        if request_id is not None:
-            by_request[request_id] = g
-        return g
-
-    def separate(o: Occurrence) -> bool:
-        return o.phase is not None and o.phase.separate_call
-
-    # 1. the migration's own calls, by request id
-    for o in lm:
-        rid = o.request_id
-        if rid is None or separate(o):
-            continue
-        g = by_request.get(rid) or new(o, rid)
-        g.add(o)
-    # 2. no request id: the same instance's nearest migration within 10 minutes
-    for o in lm:
-        if o.request_id is not None or separate(o):
-            continue
-        target = None
-        for g in by_instance.get(o.instance_id, ()):
-            if g.has_type(o.event_type):
-                continue  # a second final phase (or any repeat): another migration
-            d = g.nearest(o.time)
-            if d <= GROUP_WINDOW and (target is None or d < target.nearest(o.time)):
-                target = g
-        if target is None:
-            target = new(o, None)
-        target.add(o)
-    # 3. abort / force-complete: their own request id; attach to the open one
-    for o in lm:
-        if not separate(o):
-            continue
-        rid = o.request_id
-        if rid is not None and rid in by_request:
-            by_request[rid].add(o)  # a second event of a call already placed
-            continue
-        target = None
-        if o.instance_id is not None:
-            best: tuple[bool, timedelta] | None = None
-            for g in by_instance.get(o.instance_id, ()):
-                is_open = g.open_at(o.time)
-                near = abs(o.time - g.end) <= GROUP_WINDOW
-                if not (is_open or near):
-                    continue
-                rank = (not is_open, g.nearest(o.time))
-                if best is None or rank < best:
-                    best, target = rank, g
-        if target is None:
-            target = new(o, rid)
-        elif rid is not None:
-            if rid not in target.attached_requests and rid != target.request_id:
-                target.attached_requests.append(rid)
-            by_request.setdefault(rid, target)
-        target.add(o)
-    for g in groups:
-        g.occurrences.sort(key=lambda o: (o.time, o.phase.order if o.phase else (9, 9)))
-    groups.sort(key=lambda g: (g.start, g.request_id or ""))
-    return groups
 
 
 @dataclass(frozen=True, slots=True)

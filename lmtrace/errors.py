@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["ExitStatus", "HandlerMapError", "InputError", "LmtraceError", "UsageError"]
+__all__ = ["ExitStatus", "HandlerMapError", "InputError", "LmtraceError", "OutputError", "UsageError"]
 
 
 class ExitStatus(enum.IntEnum):
     OK = 0
     FINDING = 1  # --fail-on matched, or --strict saw malformed lines
     ERROR = 2  # usage or input error, like grep and diff
+    INTERNAL = 3  # a bug: an error lmtrace did not expect
     CTRL_C = 130
 
 
@@ -37,3 +38,7 @@ class HandlerMapError(LmtraceError):
 
 class UsageError(LmtraceError):
     """An option's value cannot be used (a bad --tz, --since, ...)."""
+
+
+class OutputError(LmtraceError):
+    """The report cannot be written: stdout is closed, or full (`> /dev/full`)."""

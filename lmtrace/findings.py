@@ -35,6 +35,7 @@ class Outcome(str, enum.Enum):
     COMPLETED = "completed"
     FAILED = "failed"  # rolled back
     ABORTED = "aborted"
+    REVERTED = "reverted"  # a resize reverted: back on its source, the right final host
     INCOMPLETE = "incomplete"  # logs end or phases missing
 
     def __str__(self) -> str:
@@ -164,6 +165,11 @@ class MigrationReport:
     device: str | None = None
     #: the instance's non-migration events inside the migration's window
     context: tuple[ContextReport, ...] = ()
+    #: which operation moved the VM: live-migration, resize, evacuate, unshelve
+    operation: str = "live-migration"
+    #: the host Zenoss should end with: the destination, or the source for a
+    #: reverted resize
+    expected_host: str | None = None
 
     @property
     def label(self) -> str:
@@ -187,6 +193,10 @@ class Summary:
     notes: tuple[str, ...] = ()
     #: how many migrations the logs held before the filters (None: as `migrations`)
     migrations_in_logs: int | None = None
+    #: reported operations per kind (`live-migration`, `resize`, ...), in table order
+    operations: dict[str, int] = field(default_factory=dict)
+    #: the operations the recommended change covers, in table order
+    change_operations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -222,10 +222,8 @@ class Follower:
         got = 0
         while got < limit:
             try:
-                if self.pipe:
-                    block = os.read(g.fd, _BLOCK)
-                else:
-                    block = os.pread(g.fd, _BLOCK, g.offset)
+                n = min(_BLOCK, limit - got)
+                block = os.read(g.fd, n) if self.pipe else os.pread(g.fd, n, g.offset)
             except BlockingIOError:
                 return False  # a pipe with a writer and nothing in it yet
             if not block:

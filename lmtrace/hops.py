@@ -145,6 +145,8 @@ class Timeline:
     inputs: tuple[InputClock, ...]
     notes: tuple[str, ...] = ()
     label: str = ""  # the migration's label: its request id, else instance@start
+    operation: str = "live-migration"  # which operation moved the VM
+    expected_host: str | None = None  # the right final host
 
     @property
     def skews(self) -> int:

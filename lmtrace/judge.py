@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from .correlate import Coverage, Group, Occurrence
+from .correlate import Coverage, Occurrence
 from .events import Event, Status
 from .findings import (
     ContextReport,
@@ -25,8 +25,9 @@ from .findings import (
     Sighting,
     Verdict,
 )
+from .grouping import Group
 from .handlers import HandlerMap
-from .phases import LIVE_MIGRATION, Role, Side, classify
+from .phases import Operation, Role, Side, classify
 from .verdict import FIRES, RULES, Facts, verb_of, where_of
 
 __all__ = ["CONTEXT_TAIL", "judge", "outcome_of", "reached_of"]
@@ -39,6 +40,7 @@ CONTEXT_TAIL = timedelta(minutes=1)
 _OUTCOMES = (
     (Role.ABORT, Outcome.ABORTED),
     (Role.ROLLBACK, Outcome.FAILED),
+    (Role.REVERT, Outcome.REVERTED),
     (Role.FINAL, Outcome.COMPLETED),
 )
 
@@ -47,14 +49,16 @@ def _time_of(o: Occurrence) -> datetime:
     return o.time
 
 
-def _absent_mapped(hmap: HandlerMap, phases: Sequence[PhaseReport]) -> tuple[str, ...]:
-    """Live-migration phases the map sends to a host-writing handler that
-    neither log holds for this migration."""
+def _absent_mapped(hmap: HandlerMap, op: Operation, phases: Sequence[PhaseReport]) -> tuple[str, ...]:
+    """Phases of the operation that the map sends to a host-writing handler
+    and that neither log holds for this one."""
     seen = {p.phase for p in phases}
     out = set()
     for event_type, handler in hmap.handlers.items():
         info = classify(event_type)
-        if info is not None and handler is not None and hmap.writes_host(handler) and info.name not in seen:
+        if info is None or info.operation is not op:
+            continue
+        if handler is not None and hmap.writes_host(handler) and info.name not in seen:
             out.add(info.name)
     return tuple(sorted(out))
 
@@ -164,6 +168,9 @@ def judge(
     # the destination: post.dest.end's host when seen, else the latest destination-side phase's
     dest_host = (proof or dest_phases)[-1][1].host_name if (proof or dest_phases) else None
     source_host = next((p.host_name for p in phases if p.side is Side.SOURCE and p.host_name), None)
+    op = group.operation
+    if source_host is None and op.source_from_history:
+        source_host = group.previous_host  # evacuate: the host it was on before
 
     start, end = group.start, group.end
     # each firing with the order Zenoss applied it in (Occurrence.apply_key:
@@ -196,18 +203,24 @@ def judge(
 
     outcome = outcome_of(occs)
     lost = tuple(p for p in phases if p.reached in (Reached.NO, Reached.DISCARDED))
-    dest_handler = hmap.handler_for(LIVE_MIGRATION.proof_type)
-    # the first host-writing firing after the window, when it wrote the destination
+    # the right final host: the target, or the source for a reverted resize
+    reverted = outcome is Outcome.REVERTED
+    expected = source_host if reverted else dest_host
+    proof_type = (op.revert_type if reverted else None) or op.proof_type
+    proof_info = classify(proof_type)
+    assert proof_info is not None
+    dest_handler = hmap.handler_for(proof_type)
+    # the first host-writing firing after the window, when it wrote the right host
     first_after = next((f for f in after if f.writes_host and f.host is not None), None)
     correction = (
         first_after
-        if first_after is not None and dest_host is not None and first_after.host == dest_host
+        if first_after is not None and expected is not None and first_after.host == expected
         else None
     )
     facts = Facts(
         outcome=outcome,
         source=source_host,
-        destination=dest_host,
+        destination=expected,
         phases=tuple(phases),
         firings=tuple(firings),
         lost_mapped=tuple(p for p in lost if p.handler is not None),
@@ -215,8 +228,14 @@ def judge(
         dest_mapped=dest_handler is not None and hmap.writes_host(dest_handler),
         end=end,
         correction=correction,
-        absent_mapped=_absent_mapped(hmap, phases),
+        absent_mapped=_absent_mapped(hmap, op, phases),
         log_ends=_log_end_near(coverage, end),
+        noun=op.noun,
+        proof=proof_info.name,
+        proof_type=proof_type,
+        final_names=op.final_names,
+        reverted=reverted,
+        target=dest_host,
     )
     for rule in RULES:
         got = rule(facts)
@@ -264,6 +283,8 @@ def judge(
         order_sensitive=facts.order_sensitive,
         device=next((o.device for o in occs if o.device), None),
         context=tuple(window),
+        operation=op.name,
+        expected_host=expected,
     )
 
 

@@ -82,7 +82,7 @@ class LiveInput:
         the logs' "now" must not pass this input's newest time."""
         if self.follower.pipe:
             return not self.follower.done
-        return self.follower.lagging or bool(self._rows) or bool(self._held)
+        return self.follower.lagging or bool(self._rows)
 
     def read(self, *, limit: int | None = None) -> list[Event]:
         items = self.follower.poll() if limit is None else self.follower.poll(limit=limit)

@@ -25,8 +25,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = [
+    "EVACUATE",
     "LIVE_MIGRATION",
     "OPERATIONS",
+    "RESIZE",
+    "UNSHELVE",
     "Family",
     "Joins",
     "Operation",
@@ -36,6 +39,7 @@ __all__ = [
     "StepSpec",
     "classify",
     "is_live_migration",
+    "operation_named",
     "short_type",
 ]
 
@@ -43,6 +47,9 @@ __all__ = [
 class Side(str, enum.Enum):
     SOURCE = "source"
     DESTINATION = "destination"
+    # sent by neither side: nova-api's `compute.instance.evacuate` (its host is
+    # the API node); never counts as source or destination
+    NEITHER = "neither"
 
     def __str__(self) -> str:
         return self.value
@@ -60,6 +67,7 @@ class Role(str, enum.Enum):
     FINAL = "final"  # the operation completed
     ABORT = "abort"  # it was aborted (Nova rolls back after an abort)
     ROLLBACK = "rollback"  # it failed and was rolled back
+    REVERT = "revert"  # a resize reverted: the VM is back on its source
 
 
 class Joins(str, enum.Enum):
@@ -69,6 +77,12 @@ class Joins(str, enum.Enum):
     # its own API call with its own request_id: the same instance's operation
     # that is still open or whose last event is at most 10 minutes away
     OPEN_OR_NEAR = "open-or-near"
+    # a later API call (resize confirm / revert): the same instance's latest
+    # operation of this kind begun before it, whatever the gap
+    LATEST = "latest"
+    # a step before the operation proper (shelve_offload before unshelve):
+    # the same instance's next operation of this kind, whatever the gap
+    NEXT = "next"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +107,48 @@ class Operation:
     steps: tuple[StepSpec, ...]
     # legacy prefixes that `short_type` strips: `compute.instance.live_migration.`
     short_prefixes: tuple[str, ...] = ()
+    #: how reports count them: `live migration`, `resize` (plural: + `s`)
+    label: str = ""
+    #: how a reason names one: `the migration completed`, `the resize completed`
+    noun: str = ""
+    #: no source-side phase names the source (evacuate): it is the instance's
+    #: previous host, when an earlier event of it shows one
+    source_from_history: bool = False
+    #: its phases form an operation only with evidence of a move: a rebuild
+    #: is an evacuation when an `evacuate` event shares its request id or its
+    #: host differs from the instance's previous host (else it is context)
+    needs_move_evidence: bool = False
 
     @property
     def proof_type(self) -> str:
         """The legacy event type whose end proves the move (`…post.dest.end`)."""
         spec = next(s for s in self.steps if s.proves_move)
         return f"compute.instance.{spec.legacy}.end"
+
+    @property
+    def proof_name(self) -> str:
+        """The short name of that phase: `post.dest.end`, `finish_resize.end`."""
+        spec = next(s for s in self.steps if s.proves_move)
+        return f"{spec.step}.end"
+
+    @property
+    def revert_type(self) -> str | None:
+        """The legacy event type whose end says the operation was reverted."""
+        spec = next((s for s in self.steps if s.end is Role.REVERT), None)
+        return None if spec is None else f"compute.instance.{spec.legacy}.end"
+
+    @property
+    def final_names(self) -> tuple[str, ...]:
+        """The phases that end it: `post.dest.end`, `_post.end`."""
+        return tuple(f"{s.step}.end" for s in self.steps if s.end in (Role.FINAL, Role.REVERT))
+
+    def legacy_types(self) -> tuple[str, ...]:
+        """Every legacy event type of the operation, in table order."""
+        return tuple(
+            f"compute.instance.{s.legacy}" + (f".{e}" if e else "")
+            for s in self.steps
+            for e in s.edges or ("",)
+        )
 
 
 LIVE_MIGRATION = Operation(
@@ -135,9 +185,61 @@ LIVE_MIGRATION = Operation(
         ),
     ),
     short_prefixes=("compute.instance.live_migration.", "compute.instance.live.migration."),
+    label="live migration",
+    noun="migration",
 )
 
-OPERATIONS: tuple[Operation, ...] = (LIVE_MIGRATION,)
+# Resize and cold migration (nova/compute/manager.py): prep_resize on the
+# destination, resize_instance on the source (it sets instance.host to the
+# destination, casts finish_resize, then sends resize.end), _finish_resize on
+# the destination; confirm and revert are later API calls on the source
+# (finish_revert_resize puts instance.host back to the source).
+RESIZE = Operation(
+    name="resize",
+    steps=(
+        StepSpec("resize.prep", "resize.prep", "resize_prep", Side.DESTINATION, 0),
+        StepSpec("resize", "resize", "resize", Side.SOURCE, 1),
+        StepSpec(
+            "finish_resize", "finish_resize", "resize_finish", Side.DESTINATION, 2,
+            end=Role.FINAL, proves_move=True,
+        ),
+        StepSpec("resize.confirm", "resize.confirm", "resize_confirm", Side.SOURCE, 3, joins=Joins.LATEST),
+        StepSpec(
+            "resize.revert", "resize.revert", "resize_revert", Side.SOURCE, 3,
+            end=Role.REVERT, joins=Joins.LATEST,
+        ),
+    ),
+    label="resize",
+    noun="resize",
+)
+
+# Evacuate: nova-api sends `compute.instance.evacuate` (publisher compute.<API
+# node>), then the new host rebuilds the instance (`rebuild.*`), same request id.
+EVACUATE = Operation(
+    name="evacuate",
+    steps=(
+        StepSpec("evacuate", "evacuate", "evacuate", Side.NEITHER, 0, edges=()),
+        StepSpec("rebuild", "rebuild", "rebuild", Side.DESTINATION, 1, end=Role.FINAL, proves_move=True),
+    ),
+    label="evacuation",
+    noun="evacuation",
+    source_from_history=True,
+    needs_move_evidence=True,
+)
+
+# Unshelve: shelve_offload on the old host (it clears instance.host before
+# `.end`), later unshelve on the host the scheduler chose.
+UNSHELVE = Operation(
+    name="unshelve",
+    steps=(
+        StepSpec("shelve_offload", "shelve_offload", "shelve_offload", Side.SOURCE, 0, joins=Joins.NEXT),
+        StepSpec("unshelve", "unshelve", "unshelve", Side.DESTINATION, 1, end=Role.FINAL, proves_move=True),
+    ),
+    label="unshelve",
+    noun="unshelve",
+)
+
+OPERATIONS: tuple[Operation, ...] = (LIVE_MIGRATION, RESIZE, EVACUATE, UNSHELVE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +257,13 @@ class PhaseInfo:
     name: str = field(init=False)
     #: what it says about the outcome
     role: Role = field(init=False)
-    #: `post.dest.end` or `_post.end`: the migration completed
+    #: `post.dest.end` or `_post.end`: the migration completed (or a resize
+    #: was reverted: `resize.revert.end`)
     is_final: bool = field(init=False)
     #: `post.dest.end`: at its end the instance record points at the destination
     proves_move: bool = field(init=False)
-    #: abort and force-complete are API calls with their own request id
+    #: abort, force-complete, resize confirm/revert, shelve_offload: calls
+    #: with their own request id, joined by `spec.joins`
     separate_call: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -169,7 +273,7 @@ class PhaseInfo:
         set_(self, "side", spec.side)
         set_(self, "name", f"{spec.step}.{self.edge}" if self.edge else spec.step)
         set_(self, "role", role)
-        set_(self, "is_final", role is Role.FINAL)
+        set_(self, "is_final", role is Role.FINAL or role is Role.REVERT)
         set_(self, "proves_move", self.edge == "end" and spec.proves_move)
         set_(self, "separate_call", spec.joins is not Joins.REQUEST)
 
@@ -213,6 +317,10 @@ def classify(event_type: str) -> PhaseInfo | None:
         return None
     op, spec, edge, family = row
     return PhaseInfo(event_type, op, spec, edge, family)
+
+
+def operation_named(name: str) -> Operation:
+    return next(op for op in OPERATIONS if op.name == name)
 
 
 def is_live_migration(event_type: str) -> bool:

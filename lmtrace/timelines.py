@@ -21,7 +21,7 @@ from .findings import (
 from .hops import Hop, HopName, InputClock, Timeline, TimelineEntry
 from .humantime import clock
 from .load import InputSummary
-from .phases import short_type
+from .phases import Joins, operation_named, short_type
 
 __all__ = ["SKEW_TOLERANCE", "build_timeline", "timeline_for", "timelines_not_ok"]
 
@@ -58,8 +58,10 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
     ordered = sorted(raw, key=_order_key)
     entries = list(_mark_host_changes(ordered))
     notes = []
+    op = operation_named(m.operation)
     if m.attached_requests:
-        notes.append("attached requests (abort / force-complete): " + ", ".join(m.attached_requests))
+        calls = _CALLS.get(op.name) or " / ".join(s.step for s in op.steps if s.joins is not Joins.REQUEST)
+        notes.append(f"attached requests ({calls}): " + ", ".join(m.attached_requests))
     if m.overlaps:
         notes.append("overlaps in time with: " + ", ".join(m.overlaps))
     # order-sensitive: the verdict's reason says so when it matters (the two
@@ -68,7 +70,7 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
         c = m.corrected_by
         notes.append(
             f"corrected by {c.event_type} writing {c.host} at {clock(c.time, dated=True)} UTC, "
-            "after the migration"
+            f"after the {op.noun}"
         )
     skews = sum(1 for e in entries if e.skew)
     if skews:
@@ -96,7 +98,13 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
         inputs=tuple(_input_clock(i) for i in report.inputs),
         notes=tuple(notes),
         label=m.label,
+        operation=m.operation,
+        expected_host=m.expected_host,
     )
+
+
+#: the separate calls of an operation as a note names them (else their steps)
+_CALLS = {"live-migration": "abort / force-complete"}
 
 
 def _input_clock(i: InputSummary) -> InputClock:

@@ -57,6 +57,19 @@ class Facts:
     #: when the zenpython log stops listening within a minute after the last
     #: phase: when it ends (a later phase may simply not be in it)
     log_ends: datetime | None = None
+    # What differs between operations (lmtrace.phases rows); `destination`
+    # above is the right final host: the target, or the source for a
+    # reverted resize (`reverted`).
+    #: how the reasons name the operation
+    noun: str = "migration"
+    #: the phase that proves the move (or the revert) and carries that host
+    proof: str = "post.dest.end"
+    proof_type: str = "compute.instance.live_migration.post.dest.end"
+    #: the phases that end it
+    final_names: tuple[str, ...] = ("post.dest.end", "_post.end")
+    reverted: bool = False
+    #: the operation's target (for a reverted resize, not the right final host)
+    target: str | None = None
 
     @property
     def writers(self) -> list[Firing]:
@@ -151,7 +164,7 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
     if f.moves:
         w = f.moves[-1]
         reason = (
-            f"the migration {how}; the VM stays on {stays}, but {where_of(w)} "
+            f"the {f.noun} {how}; the VM stays on {stays}, but {where_of(w)} "
             f"{verb_of(w, 'moved', 'would move')} it to {w.host} in Zenoss"
         )
         last = f.writers[-1]
@@ -160,19 +173,19 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
         if w.context:
             rec = (
                 f"a {w.event_type} from {w.host} came during the "
-                f"{'aborted' if f.outcome is Outcome.ABORTED else 'failed'} migration; "
+                f"{'aborted' if f.outcome is Outcome.ABORTED else 'failed'} {f.noun}; "
                 f"Zenoss corrects itself on the next update from {f.source or 'the source'}"
             )
         else:
-            rec = f"map {short_type(w.event_type)} to no handler: only post.dest.end proves a move"
+            rec = f"map {short_type(w.event_type)} to no handler: only {f.proof} proves a move"
         return Verdict.FAILED, reason, rec
     return (
         Verdict.FAILED,
-        f"the migration {how}; the VM stays on {stays} and no handler "
+        f"the {f.noun} {how}; the VM stays on {stays} and no handler "
         f"{f.verb('moved', 'would move')} it: Zenoss should show {f.source or 'the source'}",
         _abort_advice(f)
         if f.outcome is Outcome.ABORTED
-        else "none for Zenoss; look at nova-compute on the source for why the migration failed",
+        else f"none for Zenoss; look at nova-compute on the source for why the {f.noun} failed",
     )
 
 
@@ -196,14 +209,14 @@ def rule_incomplete(f: Facts) -> tuple[Verdict, str, str] | None:
         return (
             Verdict.INCOMPLETE,
             f"{what}: the destination is unknown" + moved,
-            "give the log that covers the whole migration (rotated files, the other controller)",
+            f"give the log that covers the whole {f.noun} (rotated files, the other controller)",
         )
     return (
         Verdict.INCOMPLETE,
-        f"no final phase (post.dest.end or _post.end) in the logs: still running when the logs end, "
+        f"no final phase ({' or '.join(f.final_names)}) in the logs: still running when the logs end, "
         f"or its end was not logged; Zenoss should show {f.source or 'the source'} until it completes"
         + moved,
-        "give logs that run past the migration's end, or check nova-compute for a hung migration",
+        f"give logs that run past the {f.noun}'s end, or check nova-compute for a hung {f.noun}",
     )
 
 
@@ -244,7 +257,7 @@ def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
         elif f.end is not None:
             reason += (
                 f": Zenoss {f.verb('kept', 'would keep')} the old host "
-                + _until(c, f.end, "after the migration's last phase", f.end)
+                + _until(c, f.end, f"after the {f.noun}'s last phase", f.end)
             )
     return Verdict.LOST, reason, rec
 
@@ -252,20 +265,17 @@ def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
 def rule_missed(f: Facts) -> tuple[Verdict, str, str] | None:
     if f.writers:
         return None
-    if f.dest_mapped and not any(p.phase == "post.dest.end" for p in f.phases):
+    if f.dest_mapped and not any(p.phase == f.proof for p in f.phases):
         rec = (
-            "post.dest.end, which this handler map acts on, is in neither log: check that the "
+            f"{f.proof}, which this handler map acts on, is in neither log: check that the "
             "destination's nova-compute sends it and that Ceilometer's event definitions pass it"
         )
     else:
-        rec = (
-            "map compute.instance.live_migration.post.dest.end to instance_update in the "
-            "ZenPack's events.py"
-        )
+        rec = f"map {f.proof_type} to instance_update in the ZenPack's events.py"
     c = f.correction
     if c is not None and f.end is not None:
         keeps = f"Zenoss {f.verb('kept', 'would keep')} the old host " + _until(
-            c, f.end, "after the migration's last phase", f.end
+            c, f.end, f"after the {f.noun}'s last phase", f.end
         )
     else:
         keeps = "Zenoss keeps the old host"
@@ -273,13 +283,13 @@ def rule_missed(f: Facts) -> tuple[Verdict, str, str] | None:
         names = ", ".join(sorted({where_of(x) for x in f.firings}))
         return (
             Verdict.MISSED,
-            f"the migration completed; {names} {f.verb('fired', 'would fire')} but wrote no host: "
+            f"the {f.noun} completed; {names} {f.verb('fired', 'would fire')} but wrote no host: "
             + keeps,
             rec,
         )
     seen = [p.phase for p in f.phases if p.reached in FIRES]
     reason = (
-        f"the migration completed but no mapped phase {f.verb('reached', 'would reach')} Zenoss "
+        f"the {f.noun} completed but no mapped phase {f.verb('reached', 'would reach')} Zenoss "
         f"({', '.join(seen) or 'none'} did, none mapped to a handler): " + keeps
     )
     if f.absent_mapped and f.log_ends is not None and f.end is not None:
@@ -298,7 +308,12 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
     if not writers or writers[-1].host == f.destination:
         return None
     last = writers[-1]
-    which = "the source" if last.host == f.source else "another host"
+    if last.host == f.source:
+        which = "the source"
+    elif f.reverted and last.host == f.target:
+        which = "the resize's destination, but the resize was reverted"
+    else:
+        which = "another host"
     reason = (
         f"{where_of(last)} {verb_of(last, 'wrote', 'would write')} {last.host} ({which}) last, "
         f"at {clock(last.time)}: "
@@ -314,12 +329,17 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
         )
     if last.context:
         rec = (
-            f"a {last.event_type} from {last.host} arrived after the migration; "
+            f"a {last.event_type} from {last.host} arrived after the {f.noun}; "
             f"Zenoss corrects itself on the next update from {f.destination}"
+        )
+    elif f.dest_mapped:
+        rec = (
+            f"map {short_type(last.event_type)} to no handler in the ZenPack's events.py: {f.proof} "
+            "already writes the right host (see the recommended mapping change)"
         )
     else:
         rec = (
-            f"move {last.handler} from {short_type(last.event_type)} to post.dest.end in the ZenPack's "
+            f"move {last.handler} from {short_type(last.event_type)} to {f.proof} in the ZenPack's "
             "events.py (see the recommended mapping change)"
         )
     return Verdict.STALE, reason, rec
@@ -327,9 +347,10 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
 
 def rule_ok(f: Facts) -> tuple[Verdict, str, str] | None:
     last = f.writers[-1]
+    which = "the source, where the revert put the VM back" if f.reverted else "the destination"
     return (
         Verdict.OK,
-        f"{where_of(last)} {verb_of(last, 'wrote', 'would write')} {last.host}, the destination, last",
+        f"{where_of(last)} {verb_of(last, 'wrote', 'would write')} {last.host}, {which}, last",
         "",
     )
 

@@ -32,25 +32,29 @@ from __future__ import annotations
 import bisect
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from .analyze import judge_occurrences
 from .clock import tz_for
-from .correlate import COVERAGE_GAP, GROUP_WINDOW, Coverage, coverage_of, join_sightings
+from .correlate import COVERAGE_GAP, GROUP_WINDOW, Coverage, Occurrence, coverage_of, join_sightings
 from .events import Event, LogKind, Malformed, Status
 from .findings import MigrationReport, Outcome
+from .grouping import Group
 from .handlers import DEFAULT_MAP, HandlerMap, builtin_map
 from .livefeed import LiveInput, check_followable
 from .load import sort_key
 from .parallel import KindSpec, kind_for
+from .phases import Joins, classify
 
 __all__ = ["DEFAULT_INCOMPLETE_AFTER", "DEFAULT_SETTLE", "Watch", "WatchStats"]
 
 #: past every window that can change a report (see the module docstring), with slack for a lagging log
 DEFAULT_SETTLE = timedelta(minutes=15)
 DEFAULT_INCOMPLETE_AFTER = timedelta(hours=1)
+#: instances whose latest host (and whose resize awaiting a confirm) is remembered at most
+HISTORY_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,7 +76,9 @@ class Watch:
 
     `poll()` reads what is new and returns the reports of the operations
     that settled, oldest first; `stop()` returns the rest. `wall` is the
-    wall clock (seconds), replaceable in tests.
+    wall clock (seconds), replaceable in tests; what is held is judged
+    after new events at most every `judge_every` seconds (it costs in
+    proportion to what is held), and whenever an operation is due.
     """
 
     def __init__(
@@ -88,6 +94,7 @@ class Watch:
         on_malformed: Callable[[Malformed], None] | None = None,
         on_warning: Callable[[str], None] | None = None,
         wall: Callable[[], float] = time.monotonic,
+        judge_every: float = 1.0,
     ) -> None:
         self.hmap = handler_map or builtin_map(DEFAULT_MAP)
         self.settle = settle
@@ -112,9 +119,14 @@ class Watch:
         self._dirty = False
         self._queued: list[datetime] = []  # zenpython queue times: coverage
         self._recent: list[MigrationReport] = []  # judged, for `overlaps`
+        #: instance -> (time, host) of its latest event forgotten (an evacuation's source)
+        self._hosts: dict[str, tuple[datetime, str]] = {}
+        #: operations printed but kept, as printed (a resize awaiting its confirm or revert)
+        self._shown: dict[str, MigrationReport] = {}
         self._open: list[MigrationReport] = []
         self._next_due: datetime | None = None
         self._judged_at = wall()
+        self._judge_every = judge_every
         self._verdicts: Counter[str] = Counter()
         self.now: datetime | None = None
 
@@ -129,7 +141,7 @@ class Watch:
         due = self._next_due is not None and self.now is not None and self.now >= self._next_due
         # judging the buffer costs in proportion to it: when something new
         # came, at most once a second, unless an operation is due
-        if due or (self._dirty and self._wall() - self._judged_at >= 1.0):
+        if due or (self._dirty and self._wall() - self._judged_at >= self._judge_every):
             return self._judge(final=False)
         return []
 
@@ -186,11 +198,11 @@ class Watch:
         if not latest:
             return None
         newest = max(latest)
-        held = [i.latest for i in self.inputs if i.lagging and i.latest is not None]
-        if held:
-            return min(min(held), newest)
-        if any(i.lagging for i in self.inputs):
-            return min(latest)  # an input with a backlog and no event yet
+        lagging = [i for i in self.inputs if i.lagging]
+        if any(i.latest is None for i in lagging):
+            return None  # a backlog whose time is not known yet (its clock waits for events)
+        if lagging:
+            return min(newest, *(i.latest for i in lagging if i.latest is not None))
         moved = max(i.last_event_wall for i in self.inputs)
         return newest + timedelta(seconds=max(0.0, self._wall() - moved))
 
@@ -204,44 +216,64 @@ class Watch:
         self._events.sort(key=sort_key)
         occurrences = join_sightings(self._events)
         groups, reports = judge_occurrences(
-            occurrences, coverage=self._coverage(), hmap=self.hmap, earlier=self._recent
+            occurrences,
+            coverage=self._coverage(),
+            hmap=self.hmap,
+            earlier=self._recent,
+            earlier_hosts=self._hosts,
         )
         now = self.now
-        settled: list[MigrationReport] = []
+        out: list[MigrationReport] = []
         still: list[MigrationReport] = []
         gone: set[int] = set()
+        keep: set[int] = set()
+        open_starts: list[datetime] = []
         next_due: datetime | None = None
+        latest_of = _latest_per_instance(groups)
         for g, m in zip(groups, reports):
             wait = self.incomplete_after if m.outcome is Outcome.INCOMPLETE else self.settle
             due = g.end + wait
-            if final or (now is not None and now >= due):
-                settled.append(m)
-                for o in g.occurrences:
-                    gone.update(id(e) for e in (o.collector, o.queued, o.dropped) if e is not None)
-            else:
+            ids = _event_ids(g.occurrences)
+            if not (final or (now is not None and now >= due)):
                 still.append(m)
+                keep |= ids
+                open_starts.append(g.start)
                 next_due = due if next_due is None else min(next_due, due)
+                continue
+            if self._shown.get(m.label) != m:
+                out.append(m)  # new, or changed by a later call (a resize confirmed or reverted)
+            if not final and _awaits_later_call(g) and latest_of.get((g.operation.name, g.instance_id)) is g:
+                # a later API call may still attach to it, whatever the gap
+                # (domain.md: resize confirm / revert): kept, printed again if it changes
+                self._shown[m.label] = m
+                keep |= ids
+                continue
+            self._shown.pop(m.label, None)
+            self._recent.append(m)
+            gone |= ids
         self._open = still
-        still_ids = {id(m) for m in still}
         self._next_due = next_due
-        for m in settled:
+        for m in out:
             self._verdicts[m.verdict.value] += 1
-        self._recent.extend(settled)
-        keep = {
-            id(e)
-            for g, m in zip(groups, reports)
-            if id(m) in still_ids
-            for o in g.occurrences
-            for e in (o.collector, o.queued, o.dropped)
-            if e is not None
-        }
-        self._forget(gone, keep, [g.start for g, m in zip(groups, reports) if id(m) in still_ids])
-        return settled
+        # an unshelve's shelve_offload may come long before it: kept, the latest per instance
+        waiting: dict[str | None, Occurrence] = {}
+        for o in occurrences:  # oldest last wins: the latest per instance
+            ph = o.phase
+            if ph is None or ph.spec.joins is not Joins.NEXT or id(o.any) in gone:
+                continue
+            if o.instance_id not in waiting or o.time >= waiting[o.instance_id].time:
+                waiting[o.instance_id] = o
+        newest = sorted(waiting.values(), key=lambda o: o.time)[-HISTORY_MAX:]
+        keep |= _event_ids(newest)
+        self._forget(gone, keep, open_starts)
+        self._cap_shown()
+        return out
 
     def _forget(self, gone: set[int], keep: set[int], open_starts: list[datetime]) -> None:
         """Drop the events of settled operations, and what no operation that
         is open or can still start may need: context events, queue times and
-        judged reports older than the cut."""
+        judged reports older than the cut; an instance's latest host is
+        remembered (`earlier_hosts`: an evacuation's source)."""
         if self.now is None:
             self._events = [e for e in self._events if id(e) not in gone]
             return
@@ -251,11 +283,13 @@ class Watch:
         cut = self.now - self.settle - GROUP_WINDOW
         if open_starts:
             cut = min(cut, min(open_starts) - GROUP_WINDOW)
-        self._events = [
-            e
-            for e in self._events
-            if id(e) not in gone and (id(e) in keep or (e.logged_at or e.time or cut) >= cut)
-        ]
+        kept: list[Event] = []
+        for e in self._events:
+            if id(e) in keep or (id(e) not in gone and (e.logged_at or e.time or cut) >= cut):
+                kept.append(e)
+            else:
+                self._remember_host(e)
+        self._events = kept
         # coverage: the queue times from the last one before the cut on give
         # the same stretches for every time after the cut
         self._queued.sort()
@@ -263,3 +297,40 @@ class Watch:
         if k > 1:
             del self._queued[: k - 1]
         self._recent = [m for m in self._recent if m.end >= cut]
+
+    def _remember_host(self, e: Event) -> None:
+        ph = classify(e.event_type)
+        if e.instance_id is None or e.host_name is None or (ph is not None and ph.operation.needs_move_evidence):
+            return
+        t = e.generated or e.rcvtime or e.logged_at
+        if t is None:
+            return
+        seen = self._hosts.pop(e.instance_id, None)
+        self._hosts[e.instance_id] = (t, e.host_name) if seen is None or t >= seen[0] else seen
+        if len(self._hosts) > HISTORY_MAX:  # the instance seen longest ago goes
+            del self._hosts[next(iter(self._hosts))]
+
+    def _cap_shown(self) -> None:
+        while len(self._shown) > HISTORY_MAX:
+            label = next(iter(self._shown))
+            del self._shown[label]
+
+
+def _event_ids(occurrences: Iterable[Occurrence]) -> set[int]:
+    return {id(e) for o in occurrences for e in (o.collector, o.queued, o.dropped) if e is not None}
+
+
+def _awaits_later_call(g: Group) -> bool:
+    """An operation that a later API call can still join (a resize: its
+    confirm or revert), none of which has come yet."""
+    later = [s for s in g.operation.steps if s.joins is Joins.LATEST]
+    if not later:
+        return False
+    return not any(o.phase is not None and o.phase.spec.joins is Joins.LATEST for o in g.occurrences)
+
+
+def _latest_per_instance(groups: Sequence[Group]) -> dict[tuple[str, str | None], Group]:
+    out: dict[tuple[str, str | None], Group] = {}
+    for g in groups:  # oldest first
+        out[(g.operation.name, g.instance_id)] = g
+    return out

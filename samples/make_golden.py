@@ -12,6 +12,9 @@ paths relative to it (so the paths inside the reports are stable):
     analyze.{txt,md,json,jsonl,csv}         lmtrace analyze <collector> <zenpython> --format F
     analyze.pr401.{txt,md,json,jsonl,csv}   the same with --zenpack osi-2.x-pr401
                                             (the demo pair and `stale` only)
+    analyze.fixed.{txt,md,json,jsonl,csv}   the same with --handler-map samples/maps/fixed.toml
+                                            (the map with every fix; the resize, evacuate and
+                                            unshelve scenarios)
     timeline.{txt,md}                       lmtrace timeline <collector> <zenpython> --request R
                                             --format text|markdown (the demo pair's pdcmtest
                                             migration, `stale` and `skew` only)
@@ -49,12 +52,21 @@ TIMELINE_FORMATS = {"text": "txt", "markdown": "md"}
 #: the second handler map, golden only where it changes a verdict (demo pair, stale)
 PR401 = "osi-2.x-pr401"
 PR401_DIRS = ("samples", "samples/scenarios/stale")
+#: the map with every fix (what the recommended change gives for every operation), golden for
+#: the scenarios of the other operations
+FIXED_MAP = "samples/maps/fixed.toml"
+FIXED_DIRS = tuple(
+    f"samples/scenarios/{s}"
+    for s in ("resize-stale", "resize-ok", "resize-reverted", "evacuate-ok", "unshelve-missed")
+)
 #: the migration whose timeline is golden, by display name (None: the only one)
 TIMELINE_OF = {
     "samples": "pdcmtest",
     "samples/scenarios/stale": None,
     # clock skew: events queued "before" they were generated, flagged hop by hop
     "samples/scenarios/skew": None,
+    # a resize's story: resize.end (the source) written after finish_resize.end
+    "samples/scenarios/resize-stale": None,
 }
 #: environment of every run: no terminal size, so nothing can depend on one by accident
 BASE_ENV: dict[str, str | None] = {"COLUMNS": None, "LINES": None}
@@ -113,6 +125,8 @@ def _cases() -> list[Golden]:
         maps: list[tuple[str, tuple[str, ...]]] = [("", ())]  # (file tag, extra arguments)
         if d in PR401_DIRS:
             maps.append((".pr401", ("--zenpack", PR401)))
+        if d in FIXED_DIRS:
+            maps.append((".fixed", ("--handler-map", FIXED_MAP)))
         for tag, zp in maps:
             for fmt, ext in ANALYZE_FORMATS.items():
                 out.append(

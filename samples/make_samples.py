@@ -53,7 +53,37 @@ SCENARIO_DIRS: dict[str, tuple[dict[str, object], list[MigrationSpec]]] = {
     # 3 s behind, so that zenpython queues events "before" Nova generated them
     "skew": ({"zenpython_skew": -3.0},
              [MigrationSpec("stale", 20, source=SRC, destination=DST, display_name="pdcmtest23")]),
+    # the other operations that move a VM (after the others, so that their seeds stay as they were)
+    "resize-stale": ({}, [MigrationSpec("resize-stale", 60, source=SRC, destination=DST,
+                                        display_name="pdcmtest24")]),
+    "resize-ok": ({}, [MigrationSpec("resize-ok", 60, source=SRC, destination=DST,
+                                     display_name="pdcmtest25")]),
+    "resize-reverted": ({}, [MigrationSpec("resize-reverted", 60, source=SRC, destination=DST,
+                                           display_name="pdcmtest26")]),
+    "evacuate-ok": ({}, [MigrationSpec("evacuate-ok", 60, source=SRC, destination=DST,
+                                       display_name="pdcmtest27")]),
+    "unshelve-missed": ({}, [MigrationSpec("unshelve-missed", 60, source=SRC, destination=DST,
+                                           display_name="pdcmtest28")]),
 }
+
+#: the operations the released 2.x maps get wrong; samples/maps/fixed.toml fixes them all
+FIXED_OPERATIONS = ("live-migration", "resize", "unshelve")
+
+
+def fixed_map_text() -> str:
+    """samples/maps/fixed.toml: the built-in osi-2.x map (its compute.instance.* entries) with
+    the recommended mapping change applied for every operation it gets wrong."""
+    from lmtrace.handlers import builtin_map, fixed_handlers
+
+    handlers = fixed_handlers(builtin_map("osi-2.x"), FIXED_OPERATIONS)
+    lines = [
+        "# The ZenPack's released 2.x map (tag 2.4.2, compute.instance.* entries) with lmtrace's",
+        "# recommended mapping change applied for live migration, resize and unshelve: the host is",
+        "# written only by the phase that carries the right final host. Written by",
+        "# samples/make_samples.py; event type = handler name, \"\" means mapped to no handler.",
+    ]
+    lines += [f'"{k}" = "{h or ""}"' for k, h in handlers.items() if k.startswith("compute.instance.")]
+    return "\n".join(lines) + "\n"
 
 
 def _main_pair(out: Path) -> None:
@@ -106,6 +136,8 @@ def _rotate(d: Path) -> None:
 
 def make(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    (out / "maps").mkdir(exist_ok=True)
+    (out / "maps" / "fixed.toml").write_text(fixed_map_text(), encoding="utf-8")
     _main_pair(out)
     for seed, (name, (extra, specs)) in enumerate(SCENARIO_DIRS.items(), start=100):
         d = out / "scenarios" / name

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from lmtrace.analyze import analyze_stream
-from lmtrace.correlate import coverage_of, group_migrations, join_sightings
+from lmtrace.correlate import coverage_of, join_sightings
 from lmtrace.findings import Outcome, Reached
+from lmtrace.grouping import group_migrations
 from lmtrace.judge import outcome_of
 from lmtrace.phases import Side, classify
 
@@ -266,8 +267,6 @@ def test_phase_roles(event_type: str, name: str, side: Side, final: bool, proof:
     [
         "compute.instance.update",
         "compute.instance.exists",
-        "compute.instance.resize.confirm.end",
-        "compute.instance.finish_resize.end",
         "compute.instance.live_migration.post.dest",  # no edge
         "instance.live_migration_post_dest",
         "instance.update",
@@ -275,6 +274,31 @@ def test_phase_roles(event_type: str, name: str, side: Side, final: bool, proof:
 )
 def test_not_a_live_migration_phase(event_type: str) -> None:
     assert classify(event_type) is None
+
+
+@pytest.mark.parametrize(
+    ("event_type", "operation", "name", "side", "final", "proof"),
+    [
+        ("compute.instance.resize.prep.start", "resize", "resize.prep.start", Side.DESTINATION, False, False),
+        ("compute.instance.resize.end", "resize", "resize.end", Side.SOURCE, False, False),
+        ("compute.instance.finish_resize.end", "resize", "finish_resize.end", Side.DESTINATION, True, True),
+        ("instance.resize_finish.end", "resize", "finish_resize.end", Side.DESTINATION, True, True),
+        ("compute.instance.resize.confirm.end", "resize", "resize.confirm.end", Side.SOURCE, False, False),
+        ("compute.instance.resize.revert.end", "resize", "resize.revert.end", Side.SOURCE, True, False),
+        ("compute.instance.evacuate", "evacuate", "evacuate", Side.NEITHER, False, False),
+        ("compute.instance.rebuild.end", "evacuate", "rebuild.end", Side.DESTINATION, True, True),
+        ("compute.instance.shelve_offload.end", "unshelve", "shelve_offload.end", Side.SOURCE, False, False),
+        ("compute.instance.unshelve.end", "unshelve", "unshelve.end", Side.DESTINATION, True, True),
+    ],
+)
+def test_other_operations_phases(
+    event_type: str, operation: str, name: str, side: Side, final: bool, proof: bool
+) -> None:
+    info = classify(event_type)
+    assert info is not None
+    assert (info.operation.name, info.name, info.side, info.is_final, info.proves_move) == (
+        operation, name, side, final, proof
+    )
 
 
 def test_a_versioned_migration_is_judged_like_a_legacy_one() -> None:

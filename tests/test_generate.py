@@ -153,7 +153,9 @@ def test_scenarios_give_their_verdicts(tmp_path: Path) -> None:
     man = generate(_opts(tmp_path, migrations=90, scenarios=weights))
     want = {"ok": "ok", "stale": "stale", "missed": "missed", "lost": "lost",
             "discarded": "lost", "failed": "failed", "aborted": "failed",
-            "incomplete": "incomplete", "norequest": "stale"}
+            "incomplete": "incomplete", "norequest": "stale",
+            "resize-stale": "stale", "resize-ok": "ok", "resize-reverted": "ok",
+            "evacuate-ok": "ok", "unshelve-missed": "missed"}
     seen = set()
     for m in man["migrations"]:
         seen.add(m["scenario"])
@@ -161,6 +163,18 @@ def test_scenarios_give_their_verdicts(tmp_path: Path) -> None:
         if m["scenario"] == "norequest":
             assert m["request_id"] is None
     assert seen == set(SCENARIOS)
+    # lmtrace reads every operation of the mixed log as the generator planned it
+    from lmtrace.analyze import analyze
+    from lmtrace.handlers import builtin_map
+
+    report = analyze([str(tmp_path / "collector.log"), str(tmp_path / "zenpython.log")],
+                     handler_map=builtin_map("osi-2.x"))
+    got = {m.instance_id: (m.operation, m.outcome.value, m.verdict.value) for m in report.migrations}
+    assert got == {
+        m["instance_id"]: (m.get("operation", "live-migration"), m["expected"]["osi-2.x"]["outcome"],
+                           m["expected"]["osi-2.x"]["verdict"])
+        for m in man["migrations"]
+    }
 
 
 def test_parse_offset() -> None:

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import lmtrace.handlers as handlers_package
 from lmtrace.errors import HandlerMapError
 from lmtrace.handlers import (
     BUILTIN_MAPS,
     DEFAULT_MAP,
+    MAX_MAP_BYTES,
     HandlerMap,
     MapShape,
     builtin_map,
@@ -531,3 +534,62 @@ def test_a_users_map_replaces_the_builtin_one(tmp_path: Path) -> None:
     assert hmap.handler_for("compute.instance.update") is None  # osi-2.x maps it; this map does not
     assert hmap.handler_for(LM + "_post.end") is None
     assert hmap.writes_host("my_handler") and hmap.is_assumed("my_handler")
+
+
+# -- hostile map files ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["bom.toml", "undefined_cookie.py"])
+def test_a_bom_or_an_undefined_coding_cookie_is_no_error(name: str) -> None:
+    m = load_handler_map(path(name))
+    assert m.handler_for(LM + "post.dest.end") == "instance_update"
+    assert m.handler_for(LM + "_post.end") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 5000 + "]" * 5000,
+        "[" + ".".join(["a"] * 5000) + ']\nb = "c"',
+        ".".join(["a"] * 5000) + ' = "c"',
+        "x = " + "{a = " * 3000 + "1" + "}" * 3000,
+    ],
+    ids=["arrays", "tables", "dotted-key", "inline-tables"],
+)
+def test_toml_nested_thousands_deep_is_an_error_not_a_crash(tmp_path: Path, text: str) -> None:
+    target = tmp_path / "deep.toml"
+    target.write_text(text + "\n")
+    with pytest.raises(HandlerMapError) as e:
+        load_handler_map(str(target))
+    assert str(e.value) == (
+        f'{target}: tables or arrays nested too deeply for a handler map; write one "event.type" = '
+        '"handler" per line'
+    )
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/null", "fifo"])
+def test_a_map_that_is_not_a_regular_file_is_refused(tmp_path: Path, special: str) -> None:
+    """/dev/zero would be read until memory ran out, a FIFO would block."""
+    if special == "fifo":
+        special = str(tmp_path / "map.toml")
+        os.mkfifo(special)
+    elif not os.path.exists(special):
+        pytest.skip(f"no {special} here")
+    with pytest.raises(HandlerMapError) as e:
+        load_handler_map(special)
+    assert str(e.value) == (
+        f"{special}: not a regular file (a pipe, device or socket); save the handler map to a file and give its path"
+    )
+
+
+def test_a_map_larger_than_the_cap_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handlers_package, "MAX_MAP_BYTES", 1000)
+    target = tmp_path / "events.py"
+    target.write_text("MAPPERS = {}\n" + "#" * 1000 + "\n")
+    with pytest.raises(HandlerMapError) as e:
+        load_handler_map(str(target))
+    assert str(e.value) == (
+        f"{target}: larger than 0 MiB: not a handler map; give the ZenPack's events.py or a TOML file of "
+        'event_type = "handler"'
+    )
+    assert handlers_package.MAX_MAP_BYTES != 16 << 20 and MAX_MAP_BYTES == 16 << 20

@@ -142,6 +142,11 @@ def test_lines_that_are_not_events_are_skipped(line: str) -> None:
         (event_line(ev(traits="<Trait: a x b>")), "event 1: trait 'a' has a bad dtype 'x'"),
         (PREFIX + "record_events called (events=", "no events list after 'record_events called (events='"),
         (PREFIX + "record_events called (events=[42])", "events list holds neither <Event: …> nor {…}"),
+        # the marker with its argument garbled (a flipped byte, a cut line): never skipped
+        (PREFIX + "record_events called (evxnts=[])", "no '(events=' after 'record_events called'"),
+        (PREFIX + "record_events called", "no '(events=' after 'record_events called'"),
+        ("\x00\x00" + PREFIX + "record_events called (events=[<Event: x>])",
+         "unreadable <Event: ID, TYPE, GENERATED, …> header"),
     ],
 )
 def test_malformed_lines_say_why(line: str, reason: str) -> None:

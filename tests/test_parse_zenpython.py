@@ -302,8 +302,7 @@ SKIPPED = [
     # a dict without eventClassKey that is not OpenStack's
     P + "Queued event (total of 1) {'device': 'router1', 'summary': u'Interface down', 'severity': 4}",
     P + "Queued event (total of 1) {}",
-    # the marker inside another message, or the ZenPack's datamap message
-    P + "Sending Queued event (total of 6) " + ev(),
+    # the ZenPack's datamap message; markers that are not quite ours
     P + "Discarded datamap - queue overflow: " + ev(),
     P + "Queued event " + ev(),
     P + "Queued events (total of 6) " + ev(),
@@ -320,6 +319,33 @@ def test_lines_that_are_not_openstack_events_are_skipped(text: str, full: bool) 
     out, s = scan(text + "\n", full=full)
     assert out == []
     assert (s.parsed_lines, s.malformed_lines) == (0, 0)
+
+
+@MODES
+@pytest.mark.parametrize("junk", ["\x00", "\x00" * 300, "\ufeff", "\x00\ufeff\x1b"])
+def test_nuls_or_a_bom_before_the_timestamp_are_passed_over(junk: str, full: bool) -> None:
+    (e,), s = scan(junk + Q + ev() + "\n", full=full)
+    assert isinstance(e, Event) and hot(e) == EXPECTED and e.local_time == LOCAL
+    assert (s.parsed_lines, s.malformed_lines) == (1, 0)
+
+
+@MODES
+@pytest.mark.parametrize(
+    "text",
+    [
+        P + "Sending Queued event (total of 6) " + ev(),
+        "garbage 2017-01-23 17:21:04,289 DEBUG zen.zenpython: Queued event (total of 6) " + ev(),
+        "2017-01-23 17:21:0" + Q + ev(),  # the rest of a cut line, then a whole one
+        P + "x Queued event (total of 6) {",
+    ],
+)
+def test_a_marker_line_is_never_skipped(text: str, full: bool) -> None:
+    """The marker after text that is not the log prefix: malformed, with the
+    reason, not silently skipped (it may be an event lmtrace needs)."""
+    (m,), s = scan(text + "\n", full=full)
+    assert isinstance(m, Malformed)
+    assert m.reason == "'Queued event (total of N)' after text that is not zenpython's log prefix"
+    assert (s.parsed_lines, s.malformed_lines) == (0, 1)
 
 
 # other ZenPacks' events cut off: not ours, so skipped rather than malformed
@@ -481,6 +507,11 @@ def event_dicts(draw: st.DrawFn) -> dict[str, Any]:
     return {k: d[k] for k in order}
 
 
+# between a key and its value: a key split from its colon, or its colon from
+# the value, across the lines of a pretty-printed dict
+_COLONS = [": ", ":", " : ", ":\n ", "\n : ", "\n  :\n  ", ":\n\t"]
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     event_dicts(),
@@ -488,9 +519,10 @@ def event_dicts(draw: st.DrawFn) -> dict[str, Any]:
     st.sampled_from(["u", ""]),
     st.booleans(),
     st.sampled_from([Q, "Queued event (total of 1) ", P + "Discarded event - queue overflow: "]),
+    st.sampled_from(_COLONS),
 )
-def test_lean_agrees_with_full(d: dict[str, Any], sep: str, prefix: str, longs: bool, head: str) -> None:
-    rendered = py2_repr(d, sep=sep, prefix=prefix, longs=longs)
+def test_lean_agrees_with_full(d: dict[str, Any], sep: str, prefix: str, longs: bool, head: str, colon: str) -> None:
+    rendered = py2_repr(d, sep=sep, prefix=prefix, longs=longs, colon=colon)
     text = head + rendered + "\n" + NEXT
     full, fs = scan(text, full=True)
     lean, ls = scan(text, full=False)

@@ -304,10 +304,13 @@ def _narrow(escaped: str) -> str:
     return _ASTRAL_ESCAPE.sub(pair, escaped)
 
 
-def py2_repr(value: Any, *, narrow: bool = False, sep: str = ", ", longs: bool = True, prefix: str = "u") -> str:
+def py2_repr(
+    value: Any, *, narrow: bool = False, sep: str = ", ", longs: bool = True, prefix: str = "u", colon: str = ": "
+) -> str:
     """`repr` as Python 2 wrote it: u'' text (non-ASCII escaped; `prefix` ""
     for str), ints with L when `longs`; `sep` between items (",\\n "
-    imitates pprint)."""
+    imitates pprint), `colon` between a key and its value ("\\n : " splits
+    a key from its colon across lines)."""
     if value is None or isinstance(value, (bool, float)):
         return repr(value)
     if isinstance(value, int):
@@ -315,14 +318,14 @@ def py2_repr(value: Any, *, narrow: bool = False, sep: str = ", ", longs: bool =
     if isinstance(value, str):
         text = prefix + ascii(value)
         return _narrow(text) if narrow else text
-    kw: dict[str, Any] = {"narrow": narrow, "sep": sep, "longs": longs, "prefix": prefix}
+    kw: dict[str, Any] = {"narrow": narrow, "sep": sep, "longs": longs, "prefix": prefix, "colon": colon}
     if isinstance(value, list):
         return "[" + sep.join(py2_repr(v, **kw) for v in value) + "]"
     if isinstance(value, tuple):
         inner = sep.join(py2_repr(v, **kw) for v in value)
         return "(" + inner + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, dict):
-        return "{" + sep.join(f"{py2_repr(k, **kw)}: {py2_repr(v, **kw)}" for k, v in value.items()) + "}"
+        return "{" + sep.join(f"{py2_repr(k, **kw)}{colon}{py2_repr(v, **kw)}" for k, v in value.items()) + "}"
     raise TypeError(type(value))
 
 

@@ -88,17 +88,20 @@ def _copytruncate(live: Path) -> None:
         f.truncate(0)
 
 
-def _normal(m: dict[str, Any]) -> dict[str, Any]:
-    """The record with each sighting's path reduced to the live file's name
-    (watch names the file it follows; analyze the rotated piece)."""
-    def fix(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: (re.sub(r"(\.\d+)?(\.gz)?$", "", os.path.basename(x)) if k == "path" and isinstance(x, str) else fix(x)) for k, x in v.items()}
-        if isinstance(v, list):
-            return [fix(x) for x in v]
-        return v
+_PIECE = re.compile(r"((?:collector|zenpython)\.log)(?:\.\d+)?(?:\.gz)?\b")
 
-    return fix(m)  # type: ignore[no-any-return]
+
+def _normal(m: Any) -> Any:
+    """The record with every rotated piece's name (`collector.log.3.gz`) as
+    the live file's (`collector.log`): watch names the file it follows,
+    analyze the piece the line now lives in (also in a reason's text)."""
+    if isinstance(m, dict):
+        return {k: _normal(x) for k, x in m.items()}
+    if isinstance(m, list):
+        return [_normal(x) for x in m]
+    if isinstance(m, str):
+        return _PIECE.sub(r"\1", m)
+    return m
 
 
 def _key(m: dict[str, Any]) -> tuple[str, str, str]:

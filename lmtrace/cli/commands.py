@@ -29,6 +29,7 @@ from .options import (
     parse_tz_specs,
     report_inputs,
 )
+from .output import stdout
 
 __all__ = ["analyze", "cli", "events", "main", "progress_display", "timeline"]
 
@@ -100,8 +101,10 @@ def events(
             on_progress=on_progress,
         )
     report_inputs(stream.inputs, stream.warnings, quiet=quiet)
-    write_events(stream, choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl"), sys.stdout)
-    sys.stdout.flush()
+    fmt = choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl")
+    out = stdout(fmt)
+    write_events(stream, fmt, out)
+    out.flush()
     if strict and stream.malformed:
         raise _Exit(f"{stream.malformed} malformed line(s) (--strict)", int(ExitStatus.FINDING))
 
@@ -208,19 +211,16 @@ def analyze(
     )
     from ..render import write_report
 
+    fmt = choose(fmt, stdout_isatty=_stdout_isatty(), piped="text")
+    out = stdout(fmt)
     if with_timeline:
         from ..render import write_report_with_timelines
         from ..timelines import timelines_not_ok
 
-        write_report_with_timelines(
-            report,
-            timelines_not_ok(report),
-            choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"),
-            sys.stdout,
-        )
+        write_report_with_timelines(report, timelines_not_ok(report), fmt, out)
     else:
-        write_report(report, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
-    sys.stdout.flush()
+        write_report(report, fmt, out)
+    out.flush()
     problems = []
     if strict and any(i.lines.malformed for i in report.inputs):
         problems.append(f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)")
@@ -301,8 +301,10 @@ def timeline(
             + ("; `lmtrace analyze` with the same files lists them" if n else ""),
             int(ExitStatus.FINDING),
         )
-    write_timeline(found, choose(fmt, stdout_isatty=_stdout_isatty(), piped="text"), sys.stdout)
-    sys.stdout.flush()
+    fmt = choose(fmt, stdout_isatty=_stdout_isatty(), piped="text")
+    out = stdout(fmt)
+    write_timeline(found, fmt, out)
+    out.flush()
     if strict and any(i.lines.malformed for i in report.inputs):
         raise _Exit(
             f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)",

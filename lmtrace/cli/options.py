@@ -15,13 +15,14 @@ from typing import Any, TypeVar
 import click
 
 from ..clock import ALL_FILES, parse_tz
-from ..errors import ExitStatus, LmtraceError, UsageError
+from ..errors import ExitStatus, LmtraceError, OutputError, UsageError
 from ..events import LogKind
 from ..findings import Verdict
 from ..load import InputSummary
 from ..render import FORMATS
+from .output import drop_stdout, stdout
 
-__all__ = ["F", "MAX_MALFORMED_SHOWN", "format_option", "guarded", "input_options", "parse_kind_specs", "parse_tz_specs", "report_inputs"]
+__all__ = ["F", "MAX_MALFORMED_SHOWN", "format_option", "guarded", "input_options", "internal_error_message", "parse_kind_specs", "parse_tz_specs", "report_inputs"]
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,9 +40,9 @@ class _Exit(click.ClickException):
         setattr(self, "exit_code", status)  # noqa: B010
 
     def show(self, file: Any = None) -> None:
-        if self.exit_code == ExitStatus.FINDING:
+        if self.exit_code in (ExitStatus.FINDING, ExitStatus.INTERNAL):
             # a finding the user asked to fail on (--fail-on, --strict, no match)
-            # is the answer, not an error
+            # is the answer, not an error; an internal error names itself
             click.echo(f"lmtrace: {self.format_message()}", err=True)
         else:
             super().show(file)
@@ -84,7 +85,11 @@ def input_options(f: F) -> F:
                 help="Processes that parse large inputs; 0: one per core. The result is the "
                 "same for any number; inputs under 24 MiB are read in one process.",
             ),
-            click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks."),
+            click.option(
+                "--debug",
+                is_flag=True,
+                help="On an internal error (exit status 3), show its traceback instead of one line.",
+            ),
         ]
     ):
         f = decorator(f)
@@ -182,6 +187,22 @@ def _verdict_list(value: str | None, option: str) -> frozenset[Verdict] | None:
     return frozenset(out)
 
 
+def internal_error_message(e: BaseException, files: Sequence[str]) -> str:
+    """One line for an error lmtrace did not expect: what, on which inputs,
+    and what to do."""
+    what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    what = " ".join(what.split())  # one line, whatever the message holds
+    if len(what) > 200:
+        what = what[:197] + "..."
+    inputs = ", ".join(files) if files else "the inputs"
+    if len(inputs) > 200:
+        inputs = inputs[:197] + "..."
+    return (
+        f"internal error while reading {inputs}: {what}. This is a bug in lmtrace: please report it "
+        "with the command line and, if you can, the input (rerun with --debug for the traceback)"
+    )
+
+
 def guarded(f: F) -> F:
     """Run a command body with the one error boundary."""
 
@@ -189,8 +210,12 @@ def guarded(f: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = bool(kwargs.get("debug"))
         try:
+            if sys.stdout is None:  # `lmtrace ... >&-`: fail before the work
+                stdout("text")
             return f(*args, **kwargs)
         except LmtraceError as e:
+            if isinstance(e, OutputError):
+                drop_stdout()
             if debug:
                 raise
             raise _Exit(str(e), int(e.exit_status)) from e
@@ -208,5 +233,12 @@ def guarded(f: F) -> F:
             if isinstance(e.__context__, BrokenPipeError):
                 sys.exit(int(ExitStatus.OK))
             raise
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: usage errors, findings, --help
+        except Exception as e:
+            # a bug: one line naming the inputs, not a traceback (unless --debug)
+            if debug:
+                raise
+            raise _Exit(internal_error_message(e, kwargs.get("files") or ()), int(ExitStatus.INTERNAL)) from e
 
     return wrapper  # type: ignore[return-value]

@@ -51,21 +51,24 @@ The package, one module per thing: `handlermap` (the `HandlerMap` type),
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import stat
 
 from ..errors import HandlerMapError
 from .builtin import BUILTIN_MAPS, DEFAULT_MAP, builtin_map
 from .eventspy import load_events_py
 from .handlermap import HandlerMap, MapShape
-from .recommend import recommended_change
+from .recommend import fixed_handlers, recommended_change
 from .tomlmap import load_toml
 
 __all__ = [
     "BUILTIN_MAPS",
     "DEFAULT_MAP",
+    "MAX_MAP_BYTES",
     "HandlerMap",
     "MapShape",
     "builtin_map",
+    "fixed_handlers",
     "load_handler_map",
     "recommended_change",
 ]
@@ -75,21 +78,51 @@ def __dir__() -> list[str]:
     return __all__
 
 
+#: a handler map is a few KiB (the largest events.py, 2024, is 30 KiB)
+MAX_MAP_BYTES = 16 << 20
+
+
+def _read_map(path: str) -> bytes:
+    """The bytes of a handler map: a regular file of at most `MAX_MAP_BYTES`
+    (a FIFO would block, /dev/zero would never end)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise HandlerMapError(f"{path}: no such file") from None
+    except OSError as e:
+        raise HandlerMapError(f"{path}: cannot read: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise HandlerMapError(f"{path}: is a directory, not a handler map")
+    if not stat.S_ISREG(st.st_mode):
+        raise HandlerMapError(
+            f"{path}: not a regular file (a pipe, device or socket); save the handler map "
+            "to a file and give its path"
+        )
+    too_big = HandlerMapError(
+        f"{path}: larger than {MAX_MAP_BYTES >> 20} MiB: not a handler map; give the ZenPack's "
+        "events.py or a TOML file of event_type = \"handler\""
+    )
+    if st.st_size > MAX_MAP_BYTES:
+        raise too_big
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_MAP_BYTES + 1)
+    except OSError as e:
+        raise HandlerMapError(f"{path}: cannot read: {e.strerror or e}") from None
+    if len(data) > MAX_MAP_BYTES:  # it grew since the stat
+        raise too_big
+    return data
+
+
 def load_handler_map(path: str) -> HandlerMap:
     """Read a handler map from a ZenPack events.py (any shape) or a `.toml` file.
 
     The map replaces the built-in one; it is not merged with it. Raises
     `HandlerMapError` ("path:line: what was wrong; what to do") when the file
-    cannot be read or holds no usable map.
+    cannot be read or holds no usable map, is not a regular file, or is
+    larger than `MAX_MAP_BYTES`.
     """
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise HandlerMapError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise HandlerMapError(f"{path}: is a directory, not a handler map") from None
-    except OSError as e:
-        raise HandlerMapError(f"{path}: cannot read: {e.strerror or e}") from None
+    data = _read_map(path)
     if path.lower().endswith(".toml"):
         return load_toml(path, data)
     return load_events_py(path, data)

@@ -27,13 +27,19 @@ def load_toml(path: str, data: bytes) -> HandlerMap:
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a BOM (Windows editors write one) is no error
     except UnicodeDecodeError as e:
         raise HandlerMapError(
             f"{path}: not UTF-8 text ({e.reason}); save the TOML map as UTF-8"
         ) from None
+    too_deep = HandlerMapError(
+        f'{path}: tables or arrays nested too deeply for a handler map; write one "event.type" = '
+        '"handler" per line'
+    )
     try:
         doc = tomllib.loads(text)
+    except RecursionError:
+        raise too_deep from None
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\s*\(at line (\d+), column \d+\)$", msg)
@@ -43,7 +49,11 @@ def load_toml(path: str, data: bytes) -> HandlerMap:
             f'{where}: not valid TOML: {reason}; write one "event.type" = "handler" per line'
         ) from None
     handlers: dict[str, str | None] = {}
-    for key, value in _flatten(doc):
+    try:
+        entries = list(_flatten(doc))
+    except RecursionError:
+        raise too_deep from None
+    for key, value in entries:
         if not isinstance(value, str):
             raise HandlerMapError(
                 f"{_toml_where(path, text, key)}: {key!r} maps to {type(value).__name__} "

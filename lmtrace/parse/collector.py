@@ -29,7 +29,9 @@ same line can hold `[{'message_id': u'…', 'event_type': u'…', 'generated':
 
 Lines of the same logger that mention record_events without carrying events
 (`Publishing message to … record_events …/zenoss.py:467`, heartbeats, errors)
-are not ours: they are skipped, never malformed.
+are not ours: they are skipped, never malformed. A line with the marker
+`record_events called` is never skipped (but for an empty batch, `events=[]`):
+without `(events=` after it, it is malformed.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ from .rows import Row, row_event
 
 __all__ = ["CollectorScanner", "parse_generated"]
 
-MARKER = b"record_events called (events="
+# the marker; what must follow it on an event line
+MARKER = b"record_events called"
+_EVENTS_ARG = "record_events called (events="
 _PREFIX = re.compile(
     r"(?P<date>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\s+(?:\d+\s+)?[A-Z]+\s"
 )
@@ -145,9 +149,9 @@ class CollectorScanner:
 
     def _parse_line(self, text: str, line: int, offset: int, cut: bool) -> list[Row | Malformed]:
         source = (line, offset)
-        at = text.find("record_events called (events=")
-        payload = text[at + len("record_events called (events=") :].rstrip()
-        m = _PREFIX.match(text)
+        at = text.find("record_events called")
+        # search, not match: NULs, a BOM or the rest of a cut line may stand before it
+        m = _PREFIX.search(text, 0, max(at, 0))
         local_time = None
         if m is not None:
             try:
@@ -156,6 +160,10 @@ class CollectorScanner:
                 return [self._bad(source, f"bad timestamp {m['date']!r}", text)]
         if cut:
             return [self._bad(source, "line longer than the reader's limit: cut, events lost", text)]
+        if not text.startswith(_EVENTS_ARG, at):
+            # a marker line is never skipped: its events list is garbled or gone
+            return [self._bad(source, "no '(events=' after 'record_events called'", text)]
+        payload = text[at + len(_EVENTS_ARG) :].rstrip()
         if not payload.startswith("[") or not payload.endswith("])"):
             if payload.startswith("[") or payload.startswith("<"):
                 return [self._bad(source, "truncated: the events list does not end with '])'", text)]
@@ -238,7 +246,10 @@ class CollectorScanner:
                 generated = parse_generated(str(ev.get("generated")))
             except ValueError:
                 raise _BadRecord(f"event {i + 1}: bad generated time {ev.get('generated')!r}") from None
-            traits = tuple(_dict_trait(t, i + 1) for t in ev.get("traits") or ())
+            raw_traits = ev.get("traits") or ()
+            if not isinstance(raw_traits, (list, tuple)):
+                raise _BadRecord(f"event {i + 1}: traits are not a list: {raw_traits!r:.60}")
+            traits = tuple(_dict_trait(t, i + 1) for t in raw_traits)
             hot = _hot_of(traits)
             out.append(
                 _row(
@@ -269,7 +280,7 @@ def _datetime_to_iso(m: re.Match[str]) -> str:
     try:
         parts = [int(p) for p in m[1].split(",") if p.strip()]
         return repr(datetime(*parts).isoformat())  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # out of range: left as is, so unreadable
         return m[0]
 
 
@@ -392,8 +403,8 @@ def _dict_trait(t: Any, n: int) -> Trait:
         raise _BadRecord(f"event {n}: unreadable trait {t!r:.60}")
     try:
         dtype = TraitType(int(dtype_v))  # type: ignore[arg-type]  # None: TypeError below
-    except (TypeError, ValueError):
-        raise _BadRecord(f"event {n}: trait {name!r} has a bad dtype {dtype_v!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise _BadRecord(f"event {n}: trait {name!r:.60} has a bad dtype {dtype_v!r:.60}") from None
     if dtype is TraitType.DATETIME and isinstance(value, str):
         return Trait(str(name), dtype, _typed(dtype, value))
     return Trait(str(name), dtype, value)

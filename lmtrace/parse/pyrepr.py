@@ -62,6 +62,9 @@ _STRING_TOKEN = re.compile(_STRING)
 _NUMBER = re.compile(
     r"[-+]?(?:(0+|[1-9]\d*)|\d+\.\d*|\.\d+|\d+(?:\.\d*)?[eE][-+]?\d+|\.\d+[eE][-+]?\d+)([lL]?)", re.ASCII
 )
+# an int longer than this is refused: Python's own limit for int() on text
+# (3.11+), and far beyond any number a log holds
+MAX_DIGITS = 4300
 _PREFIXES = frozenset(("", "u", "b", "r", "ur", "br", "rb"))
 _QUOTES = "'\""
 _ESCAPE = re.compile(
@@ -115,7 +118,7 @@ def parse_number(token: str) -> int | float | None:
     if m is None:
         return None
     if m[1] is not None:
-        return int(token[:-1] if m[2] else token)
+        return None if len(token) > MAX_DIGITS else int(token[:-1] if m[2] else token)
     return None if m[2] else float(token)
 
 
@@ -157,7 +160,7 @@ def _value(toks: list[str], i: int) -> tuple[Any, int]:
             and (i + 1 == len(toks) or toks[i + 1] in _PUNCT)
         ):
             return tok[q + 1 : -1], i + 1
-    elif tok.isdigit() and tok.isascii() and (c != "0" or len(tok) == 1):
+    elif tok.isdigit() and tok.isascii() and (c != "0" or len(tok) == 1) and len(tok) <= MAX_DIGITS:
         return int(tok), i + 1
     if c in _CLOSERS:
         return _container(toks, i, c)
@@ -168,6 +171,8 @@ def _value(toks: list[str], i: int) -> tuple[Any, int]:
     m = _NUMBER.fullmatch(tok)
     if m is not None:
         if m[1] is not None:
+            if len(tok) > MAX_DIGITS:
+                raise _Fail(f"number too long ({len(tok)} characters)", i)
             return int(tok[:-1] if m[2] else tok), i + 1
         if m[2]:
             raise _Fail(f"bad number {_show(tok)}", i)

@@ -20,10 +20,11 @@ __all__ = ["event_from", "foreign", "interrupted", "lean_fields", "parse_local_t
 # A key of the event dict and its value. The leading quote is a literal, so
 # the regex engine jumps from quote to quote; whether the key stands where a
 # key can stand (after '{' or ',') is checked in Python, for the few hits.
-# Keys never need double quotes: they hold no "'".
+# Keys never need double quotes: they hold no "'". White space (a line break
+# in a pretty-printed dict) may stand on either side of the colon.
 def _key_value(keys: str) -> re.Pattern[str]:
     """Groups: key, value token, what follows the value (None: not , or })."""
-    return re.compile(rf"""'({keys})':\s*({_STR}|[^\s,}}]+)(?=(\s*[,}}])?)""")
+    return re.compile(rf"""'({keys})'\s*:\s*({_STR}|[^\s,}}]+)(?=(\s*[,}}])?)""")
 
 
 _STR = r"""[uUbBrR]{0,2}(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
@@ -229,8 +230,8 @@ def _is_openstack(key: str) -> bool:
 def _text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+    if isinstance(value, bytes):  # undecodable bytes as \xNN, as the log spelled them
+        return value.decode("utf-8", "backslashreplace")
     return str(value)
 
 
@@ -253,7 +254,7 @@ def _typed(value: Any) -> tuple[TraitType, TraitValue]:
     if isinstance(value, float):
         return TraitType.FLOAT, value
     if isinstance(value, bytes):
-        return TraitType.TEXT, value.decode("utf-8", "replace")
+        return TraitType.TEXT, value.decode("utf-8", "backslashreplace")
     if isinstance(value, tuple):
         return TraitType.TEXT, list(value)
     if isinstance(value, (list, dict)):

@@ -49,9 +49,11 @@ balance.
 
 Every line is *parsed* (part of a record that gave an Event), *malformed*
 (an event line whose dict cannot be read: cut, truncated, garbage, no
-eventClassKey on an OpenStack-looking dict, a bad rcvtime or timestamp) or
-*skipped*: other lines, and events of other ZenPacks (eventClassKey not
-`openstack|...`).
+eventClassKey on an OpenStack-looking dict, a bad rcvtime or timestamp, a
+marker after text that is not the log prefix) or *skipped*: other lines,
+and events of other ZenPacks (eventClassKey not `openstack|...`). A line
+that carries a marker is never skipped unless it is another ZenPack's
+event; NULs, a BOM or control bytes before its timestamp are passed over.
 
 With `full=False` (the hot path) only the fields above are read, by targeted
 regexes, not the whole dict. A key counts only where the event dict's own
@@ -125,6 +127,11 @@ _MARKER_NAMES = ("Queued event (total of N)", "Discarded event - queue overflow:
 _PREFIX = re.compile(
     rb"[ \t]*(?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})[ \t]+)?(?:[A-Z]+[ \t]+)?(?:[\w.\-]+:[ \t]+)?"
 )
+
+
+# what may precede the prefix when a log was cut and written again: NULs,
+# a byte order mark, other control bytes
+_JUNK = re.compile(rb"(?:\x00|\xef\xbb\xbf|[\x01-\x08\x0b\x0c\x0e-\x1f])+")
 
 
 _BLANKS = b" \t\r"
@@ -229,9 +236,20 @@ class ZenpythonScanner:
         if ms < start or data[ms] not in _LETTERS[k]:
             return nxt, line + 1
         prefix = _PREFIX.fullmatch(data, start, ms)
-        if prefix is None:  # the marker text inside some other message
-            return nxt, line + 1
         offset = chunk.offset + start
+        if prefix is None:
+            # NULs or a BOM before the timestamp (a log cut and written again)
+            junk = _JUNK.match(data, start, ms)
+            if junk is not None:
+                prefix = _PREFIX.fullmatch(data, junk.end(), ms)
+        if prefix is None:
+            # the marker inside some other message: never skipped unless plainly
+            # another ZenPack's event, as the line may be ours
+            text = data[start:end].decode("utf-8", "replace")
+            if not foreign(text[ms - start :]):
+                reason = f"{_MARKER_NAMES[k]!r} after text that is not zenpython's log prefix"
+                out.append(self._malformed(line, offset, 1, reason, data[start:end]))
+            return nxt, line + 1
         if line in chunk.truncated:
             if not foreign(data[start:end].decode("utf-8", "replace")):
                 out.append(self._malformed(line, offset, 1, truncated_reason(1), data[start:end]))

@@ -31,6 +31,7 @@ from ..findings import (
 )
 from ..humantime import clock, duration, elapsed
 from ..load import InputSummary
+from ..phases import LIVE_MIGRATION, OPERATIONS, Operation, Side, operation_named
 from .fields import (
     phase_name,
 )
@@ -104,6 +105,12 @@ def title(m: MigrationReport) -> str:
     return f"{rid} {m.display_name or '?'} ({m.instance_id or 'instance unknown'})"
 
 
+def heading(m: MigrationReport) -> str:
+    """What moved the VM, as a section names it: `migration`, `resize`,
+    `evacuation`, `unshelve` (a live migration keeps its old heading)."""
+    return operation_named(m.operation).noun
+
+
 def route(m: MigrationReport, arrow: str = "->") -> str:
     return f"{m.source_host or '?'} {arrow} {m.destination_host or '?'}"
 
@@ -143,8 +150,9 @@ def details(m: MigrationReport, files: FileLabels) -> list[tuple[str, str]]:
     if m.proof_phase:
         where.append(f"the move is proven by {m.proof_phase}")
     else:
-        where.append("no post.dest.end seen: nothing proves the move")
+        where.append(f"no {operation_named(m.operation).proof_name} seen: nothing proves the move")
     rows.append(("destination", "; ".join(where)))
+    rows.extend(_operation_rows(m))
     rows.append(("time", span(m)))
     if m.lost_phases:
         rows.append(("lost phases", ", ".join(m.lost_phases)))
@@ -161,6 +169,30 @@ def details(m: MigrationReport, files: FileLabels) -> list[tuple[str, str]]:
         rows.append(("attached requests", ", ".join(m.attached_requests)))
     if m.device:
         rows.append(("device", m.device))
+    return rows
+
+
+def _operation_rows(m: MigrationReport) -> list[tuple[str, str]]:
+    """What only some operations have: a source taken from the instance's
+    history (evacuate), a phase sent by neither side (nova-api's `evacuate`),
+    a right final host other than the destination (a reverted resize)."""
+    rows = []
+    op = operation_named(m.operation)
+    if op.source_from_history:
+        rows.append((
+            "source",
+            f"{m.source_host}: the instance's host before it, as the logs show it"
+            if m.source_host
+            else "unknown: no earlier event of the instance shows its host",
+        ))
+    for p in m.phases:
+        if p.side is Side.NEITHER:
+            rows.append((
+                "neither side",
+                f"{p.host_name or '?'} sent {p.phase} (nova-api): neither source nor destination",
+            ))
+    if m.expected_host is not None and m.expected_host != m.destination_host:
+        rows.append(("right final host", f"{m.expected_host}, the source: the {op.noun} was reverted"))
     return rows
 
 
@@ -280,11 +312,31 @@ def _in_logs(report: Report) -> int:
     return s.migrations if s.migrations_in_logs is None else s.migrations_in_logs
 
 
+def _plural(n: int, label: str) -> str:
+    return f"{n} {label}{'s' if n != 1 else ''}"
+
+
+def operation_counts(report: Report) -> str | None:
+    """`1 live migration, 1 resize`; None when every operation is a live
+    migration (the report reads as it always did)."""
+    counts = report.summary.operations
+    if all(n == 0 for name, n in counts.items() if name != LIVE_MIGRATION.name):
+        return None
+    return ", ".join(_plural(counts[op.name], op.label) for op in OPERATIONS if counts.get(op.name))
+
+
 def headline(report: Report) -> str:
     """`5 live migrations`, or with filters `1 of 5 live migrations (filters: --verdict ok)`:
-    a filtered report says what it hides."""
+    a filtered report says what it hides. With other operations:
+    `3 operations: 1 live migration, 1 resize, 1 unshelve`."""
     n = len(report.migrations)
     applied = filters_text(report.filters)
+    kinds = operation_counts(report)
+    if kinds is not None:
+        total = _in_logs(report)
+        if applied is None:
+            return f"{_plural(n, 'operation')}: {kinds}"
+        return f"{n} of {_plural(total, 'operation')}: {kinds} (filters: {applied})"
     if applied is None:
         return f"{n} live migration{'s' if n != 1 else ''}"
     total = _in_logs(report)
@@ -342,10 +394,27 @@ def coverage_lines(i: InputSummary, cov: Coverage | None) -> list[str]:
 def change_where(report: Report) -> str:
     h = report.handler_map
     where = "your TOML handler map" if h.shape == "toml" else "the ZenPack's events.py"
+    ops = [operation_named(n) for n in report.summary.change_operations or (LIVE_MIGRATION.name,)]
+    proofs = [p for op in ops for p in (op.proof_name, *_revert_name(op))]
+    names = _and([op.name for op in ops])
+    if len(proofs) == 1:
+        phases, which = proofs[0], "the phase that carries"
+    else:
+        phases, which = _and(proofs), "the phases that carry"
+    right = "the destination" if ops == [LIVE_MIGRATION] else "the right final host"
     return (
-        f"In {where} (map {h.name}, shape {h.shape}), replace the live-migration entries with these, "
-        "so that the host is written by post.dest.end, the phase that carries the destination:"
+        f"In {where} (map {h.name}, shape {h.shape}), replace the {names} entries with these, "
+        f"so that the host is written by {phases}, {which} {right}:"
     )
+
+
+def _revert_name(op: Operation) -> list[str]:
+    rt = op.revert_type
+    return [rt.removeprefix("compute.instance.")] if rt else []
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 NO_CHANGE = "none: no stale or missed migration here shows post.dest.end carrying the destination"

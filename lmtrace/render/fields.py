@@ -26,6 +26,7 @@ from ..findings import (
 from ..hops import Hop, Timeline, TimelineEntry
 from ..load import InputSummary
 from ..phases import classify
+from .jsonout import json_value
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -84,9 +85,12 @@ def iso(dt: datetime | None) -> str | None:
 
 
 def jsonable(v: TraitValue) -> Any:
+    """A trait value as JSON holds it (see lmtrace.render.jsonout)."""
+    if v is None or type(v) is str:  # nearly every value
+        return v
     if isinstance(v, datetime):
         return iso(v)
-    return v
+    return json_value(v)
 
 
 def event_record(e: Event, utc_offset: str | None = None) -> dict[str, Any]:
@@ -162,6 +166,9 @@ MIGRATION_COLUMNS = (
     "proof_phase",
     "order_sensitive",
     "device",
+    # added with the other operations: at the end, so that earlier columns keep their places
+    "operation",
+    "expected_host",
 )
 
 
@@ -242,11 +249,13 @@ def corrected_by_record(c: CorrectedBy | None) -> dict[str, Any] | None:
 def migration_record(m: MigrationReport) -> dict[str, Any]:
     """One migration: the object of json's `migrations[]` and of each jsonl line."""
     return {
+        "operation": m.operation,
         "request_id": m.request_id,
         "instance_id": m.instance_id,
         "display_name": m.display_name,
         "source_host": m.source_host,
         "destination_host": m.destination_host,
+        "expected_host": m.expected_host,
         "outcome": m.outcome.value,
         "verdict": m.verdict.value,
         "reason": m.reason,
@@ -295,6 +304,8 @@ def summary_record(s: Summary) -> dict[str, Any]:
         "migrations": s.migrations,
         # before the filters
         "migrations_in_logs": s.migrations if s.migrations_in_logs is None else s.migrations_in_logs,
+        # per kind of operation, every kind in table order, zero counts included
+        "operations": dict(s.operations),
         # every verdict, in rule order, zero counts included
         "verdicts": {v.value: s.verdicts.get(v.value, 0) for v in Verdict},
         "lost_unmapped": s.lost_unmapped,
@@ -380,6 +391,7 @@ def timeline_entry_record(e: TimelineEntry) -> dict[str, Any]:
 def timeline_record(t: Timeline) -> dict[str, Any]:
     """A `lmtrace.hops.Timeline`, entries in UTC order."""
     return {
+        "operation": t.operation,
         "title": t.title,
         "request_id": t.request_id,
         "attached_requests": list(t.attached_requests),

@@ -147,7 +147,11 @@ def summary_of(t: Timeline, files: FileLabels | None = None) -> list[tuple[str, 
     if t.attached_requests:
         out.append(("attached", ", ".join(t.attached_requests)))
     out.append(("instance", f"{name} ({t.instance_id or '?'})"))
+    if t.operation != "live-migration":  # a live migration's timeline reads as it always did
+        out.append(("operation", t.operation))
     out.append(("hosts", f"{t.source_host or '?'} -> {t.destination_host or '?'}"))
+    if t.expected_host is not None and t.expected_host != t.destination_host:
+        out.append(("right host", f"{t.expected_host}: reverted, back on its source"))
     out.append(("span", f"{_utc_clock(t.start)} - {_utc_clock(t.end)} UTC, {t.outcome}"))
     if t.verdict is not None:
         reason = files.text(t.reason) if t.reason else None

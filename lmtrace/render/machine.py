@@ -6,7 +6,6 @@ Field names come from lmtrace.render.fields; times are UTC ISO 8601.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -21,6 +20,7 @@ from .fields import (
     report_record,
     timeline_record,
 )
+from .jsonout import JsonWriter
 
 __all__ = ["write_timeline_csv"]
 
@@ -68,12 +68,11 @@ def write_report_machine(report: Report, fmt: str, out: TextIO) -> None:
     line, written as it goes; `csv`: one row per migration, the scalar fields
     (`MIGRATION_COLUMNS`)."""
     if fmt == "json":
-        json.dump(report_record(report), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        JsonWriter(out).document(report_record(report))
     elif fmt == "jsonl":
+        writer = JsonWriter(out)
         for m in report.migrations:
-            out.write(json.dumps(migration_record(m), ensure_ascii=False))
-            out.write("\n")
+            writer.line(migration_record(m))
     elif fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
         w.writerow(MIGRATION_COLUMNS)
@@ -87,12 +86,11 @@ def write_timeline_machine(timelines: Sequence[Timeline], fmt: str, out: TextIO)
     """`json`: `{"timelines": [...]}`; `jsonl`: one timeline per line; `csv`:
     one row per hop (`TIMELINE_HOP_COLUMNS`)."""
     if fmt == "json":
-        json.dump({"timelines": [timeline_record(t) for t in timelines]}, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        JsonWriter(out).document({"timelines": [timeline_record(t) for t in timelines]})
     elif fmt == "jsonl":
+        writer = JsonWriter(out)
         for t in timelines:
-            out.write(json.dumps(timeline_record(t), ensure_ascii=False))
-            out.write("\n")
+            writer.line(timeline_record(t))
     elif fmt == "csv":
         write_timeline_csv(timelines, out)
     else:  # pragma: no cover - the caller dispatches only these
@@ -104,5 +102,4 @@ def write_report_and_timelines_json(report: Report, timelines: Sequence[Timeline
     `timelines` key added."""
     doc = report_record(report)
     doc["timelines"] = [timeline_record(t) for t in timelines]
-    json.dump(doc, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    JsonWriter(out).document(doc)

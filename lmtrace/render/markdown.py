@@ -18,9 +18,11 @@ from .common import (
     coverage_lines,
     details,
     firing_rows,
+    heading,
     headline,
     none_matched,
     notices,
+    operation_counts,
     phase_rows,
     verdict_counts,
 )
@@ -121,6 +123,9 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
     )
     add("")
     add(f"- migrations: {report.summary.migrations}")
+    kinds = operation_counts(report)
+    if kinds is not None:
+        add(f"- operations: {md_text(kinds)}")
     add(f"- lost phases that no handler listens to: {report.summary.lost_unmapped}")
     add(f"- zenpython coverage gaps: {report.summary.coverage_gaps}")
     for note in report.summary.notes:
@@ -132,7 +137,7 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
         add("")
         rid = md_code(m.request_id) if m.request_id else "(no request id)"
         add(
-            f"## Migration {rid} {md_text(m.display_name or '?')} ({md_code(m.instance_id or 'instance unknown')})"
+            f"## {heading(m).capitalize()} {rid} {md_text(m.display_name or '?')} ({md_code(m.instance_id or 'instance unknown')})"
         )
         add("")
         add(

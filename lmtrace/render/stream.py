@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 from typing import TextIO
 
 from ..load import EventStream
 from .fields import EVENT_COLUMNS, event_record, input_record
+from .jsonout import JsonWriter
 
 __all__ = ["write_events"]
 
@@ -15,16 +15,15 @@ __all__ = ["write_events"]
 def write_events(stream: EventStream, fmt: str, out: TextIO) -> None:
     offsets = {i.path: i.clock.label for i in stream.inputs}
     if fmt == "jsonl":
+        writer = JsonWriter(out)
         for e in stream.events:
-            out.write(json.dumps(event_record(e, offsets.get(e.source.path)), ensure_ascii=False))
-            out.write("\n")
+            writer.line(event_record(e, offsets.get(e.source.path)))
     elif fmt == "json":
         doc = {
             "inputs": [input_record(i) for i in stream.inputs],
             "events": [event_record(e, offsets.get(e.source.path)) for e in stream.events],
         }
-        json.dump(doc, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        JsonWriter(out).document(doc)
     elif fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
         w.writerow(EVENT_COLUMNS)

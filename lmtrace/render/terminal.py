@@ -284,7 +284,7 @@ def print_report(report: Report, out: TextIO | Console) -> None:
 
 def _panel(m: MigrationReport, files: FileLabels, width: int = 10**6) -> Panel:
     v = m.verdict.value
-    head = Text.assemble(route(m, "→"), "  ", m.outcome.value, "  verdict: ", _verdict(v))
+    head = Text.assemble(m.operation, "  ", route(m, "→"), "  ", m.outcome.value, "  verdict: ", _verdict(v))
     parts: list[RenderableType] = [head]
     name = title(m)
     if len(name) + 6 > width:
@@ -306,13 +306,13 @@ def _panel(m: MigrationReport, files: FileLabels, width: int = 10**6) -> Panel:
 
 def _tables(m: MigrationReport, files: FileLabels, width: int) -> list[RenderableType]:
     """The phase and firing tables, printed below the panel at full width."""
-    # side is shown by colour (destination green, source yellow), not a column
+    # side is shown by colour (destination green, source yellow, neither cyan), not a column
     head = tuple(c for c in PHASE_HEAD if c != "side")
     side_at = PHASE_HEAD.index("side")
     rows = [r[:side_at] + r[side_at + 1 :] for r in phase_rows(m, files)]
     records = _records(head, rows)
     for p, r in zip(m.phases, records):
-        r.style = "green" if p.side.value == "destination" else "yellow"
+        r.style = {"destination": "green", "source": "yellow"}.get(p.side.value, "cyan")
     # a dropped phase's zenpython cell lists two lines: wraps between them
     full = [_col(h, kind=TEXT if h == "zenpython" else VALUE) for h in head]
     seen = _col("seen", "collector", "zenpython", kind=TEXT)

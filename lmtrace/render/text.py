@@ -23,10 +23,12 @@ from .common import (
     crosses_midnight,
     details,
     firing_rows,
+    heading,
     headline,
     input_line,
     none_matched,
     notices,
+    operation_counts,
     phase_cells,
     route,
     title,
@@ -44,7 +46,7 @@ __all__ = ["TEXT_HEAD", "text_phase_table", "write_report_text", "write_timeline
 
 _SIDE = PHASE_HEAD.index("side")
 #: the side as the text table writes it, to stay within WIDTH
-_TEXT_SIDE = {"destination": "dest", "source": "source"}
+_TEXT_SIDE = {"destination": "dest", "source": "source", "neither": "neither"}
 
 
 def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> list[str]:
@@ -60,7 +62,11 @@ def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> 
         side = _TEXT_SIDE.get(cells[_SIDE], cells[_SIDE])
         rows.append((*cells[:_SIDE], side, *cells[_SIDE + 1 :]))
         below.append(None if dropped is None else (ZEN_COLUMN, dropped))
-    return _table(PHASE_HEAD, rows, indent, below=below)
+    out = _table(PHASE_HEAD, rows, indent, below=below)
+    if indent > 2 and any(len(x) > WIDTH for x in out):
+        # long phase names (resize.confirm.start) and line numbers: less indent
+        out = _table(PHASE_HEAD, rows, 2, below=below)
+    return out
 
 
 def _wrap(label: str, text: str, indent: int = 2, pad: int = 19) -> list[str]:
@@ -121,6 +127,9 @@ def write_report_text(report: Report, out: TextIO) -> None:
     add("")
     add("SUMMARY")
     add(f"  migrations: {report.summary.migrations}")
+    kinds = operation_counts(report)
+    if kinds is not None:
+        add(f"  operations: {kinds}")
     add("  verdicts:   " + "  ".join(f"{v} {c}" for v, c in verdict_counts(report)))
     add(f"  lost phases that no handler listens to: {report.summary.lost_unmapped}")
     add(f"  zenpython coverage gaps: {report.summary.coverage_gaps}")
@@ -131,7 +140,7 @@ def write_report_text(report: Report, out: TextIO) -> None:
         add(none_matched(report))
     for m in report.migrations:
         add("")
-        add(f"MIGRATION {title(m)}")
+        add(f"{heading(m).upper()} {title(m)}")
         add(f"  {route(m)}  {m.outcome.value}  VERDICT: {m.verdict.value.upper()}")
         for notice in notices(m):
             add(f"  ! {notice}")

@@ -10,8 +10,18 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 
 from .lines import Writer
+from .ops import operation_of_type
 from .plan import Ev, Instance, Migration, expect, iso, ms, new_uuid, plan_migration
-from .spec import HANDLER_MAPS, LM, SCENARIOS, UPDATE, MigrationSpec, Options, offset_text
+from .spec import (
+    HANDLER_MAPS,
+    LM,
+    OPERATION_ONLY_MAPS,
+    SCENARIOS,
+    UPDATE,
+    MigrationSpec,
+    Options,
+    offset_text,
+)
 
 __all__ = ["generate"]
 
@@ -158,6 +168,14 @@ def generate(opts: Options, specs: list[MigrationSpec] | None = None) -> dict[st
     return manifest
 
 
+def _listed(event_type: str, migs: list[Migration]) -> bool:
+    if event_type == UPDATE:
+        return True
+    if event_type.startswith(LM):
+        return any(m.operation == "live-migration" for m in migs)
+    return any(m.operation == operation_of_type(event_type) for m in migs)
+
+
 def _manifest(opts: Options, w: Writer, migs: list[Migration], n_bg: int) -> dict[str, object]:
     def ev_json(e: Ev) -> dict[str, object]:
         return {
@@ -173,8 +191,11 @@ def _manifest(opts: Options, w: Writer, migs: list[Migration], n_bg: int) -> dic
             "status": e.status,
         }
 
+    others = any(m.operation != "live-migration" for m in migs)
+    maps = {k: v for k, v in HANDLER_MAPS.items() if others or k not in OPERATION_ONLY_MAPS}
     out_m = []
     for m in migs:
+        lm = m.operation == "live-migration"
         out_m.append({
             "index": m.index,
             "scenario": m.scenario,
@@ -185,9 +206,13 @@ def _manifest(opts: Options, w: Writer, migs: list[Migration], n_bg: int) -> dic
             "source_host": m.src,
             "destination_host": m.dst,
             "post_order": m.post_order or None,
-            "expected": {name: expect(m, hmap) for name, hmap in HANDLER_MAPS.items()},
+            "expected": {name: expect(m, hmap) for name, hmap in maps.items()
+                         if not lm or name not in OPERATION_ONLY_MAPS},
             "events": [ev_json(e) for e in m.events],
         })
+        if not lm:
+            out_m[-1]["operation"] = m.operation
+            out_m[-1]["call_request_id"] = m.call_req
     opts_json = asdict(opts)
     opts_json["collector_tz"] = offset_text(opts.collector_tz)
     opts_json["zenpython_tz"] = offset_text(opts.zenpython_tz)
@@ -226,6 +251,7 @@ def _manifest(opts: Options, w: Writer, migs: list[Migration], n_bg: int) -> dic
             "scenarios": {s: sum(1 for m in migs if m.scenario == s) for s in SCENARIOS
                           if any(m.scenario == s for m in migs)},
         },
-        "handler_maps": {k: dict(v) for k, v in HANDLER_MAPS.items()},
+        # the entries that can touch the operations of this manifest
+        "handler_maps": {k: {t: h for t, h in v.items() if _listed(t, migs)} for k, v in maps.items()},
         "migrations": out_m,
     }

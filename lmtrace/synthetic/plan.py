@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import time
 
+from .ops import OP_SCENARIOS, expect_operation, operation_of, plan_operation
 from .spec import (
     ABORT_END,
     ABORT_START,
@@ -141,7 +142,7 @@ class Ev:
 
 class Migration:
     __slots__ = ("index", "scenario", "inst", "req", "abort_req", "src", "dst", "events",
-                 "post_order")
+                 "post_order", "call_req")
 
     def __init__(self, index: int, scenario: str, inst: Instance, req: str | None,
                  src: str, dst: str) -> None:
@@ -154,6 +155,12 @@ class Migration:
         self.dst = dst
         self.events: list[Ev] = []
         self.post_order = ""
+        #: the request id of a separate API call (resize confirm/revert, shelve_offload)
+        self.call_req: str | None = None
+
+    @property
+    def operation(self) -> str:
+        return operation_of(self.scenario)
 
 
 def ms(rng: random.Random, lo: float, hi: float) -> int:
@@ -174,6 +181,14 @@ def plan_migration(rng: random.Random, index: int, spec: MigrationSpec, t0: int,
         ev.append(e)
         return e
 
+    if sc in OP_SCENARIOS:
+        def add_op(etype: str, t: int, host: str, kind: str, sd: str, r: str | bool | None) -> Ev:
+            rid = req if r is True else (r if isinstance(r, str) else None)
+            return add(etype, t, host, kind, sd=sd, r=rid)
+
+        m.call_req = plan_operation(rng, sc, src, dst, t0, add_op, lambda: "req-" + new_uuid(rng))
+        m.events.sort(key=lambda e: e.gen)
+        return m
     with_context = sc != "missed"
     if with_context:  # task_state=migrating saved on the source before pre_live_migration
         add(UPDATE, t0 - ms(rng, 200, 1000), src, "context")
@@ -243,6 +258,8 @@ def iso(us: int) -> str:
 
 
 def expect(m: Migration, hmap: dict[str, str]) -> dict[str, object]:
+    if m.scenario in OP_SCENARIOS:
+        return expect_operation(m.scenario, m.src, m.dst, m.events, hmap)
     phases = [e for e in m.events if e.kind == "phase"]
     suffixes = {e.etype.rsplit("live_migration.", 1)[-1] for e in phases}
     types = {e.etype for e in phases}

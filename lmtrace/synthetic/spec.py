@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["ABORT_END", "ABORT_START", "DEFAULT_WEIGHTS", "DEST_SIDE", "HANDLER_MAPS", "LM", "MigrationSpec", "Options", "SCENARIOS", "UPDATE", "ZEN_DEVICE", "ZEN_KEYS", "ZEN_STR_KEYS", "offset_text", "parse_offset"]
+__all__ = ["OPERATION_ONLY_MAPS", "ABORT_END", "ABORT_START", "DEFAULT_WEIGHTS", "DEST_SIDE", "HANDLER_MAPS", "LM", "MigrationSpec", "Options", "SCENARIOS", "UPDATE", "ZEN_DEVICE", "ZEN_KEYS", "ZEN_STR_KEYS", "offset_text", "parse_offset"]
 
 
 LM = "compute.instance.live_migration."
@@ -32,6 +32,12 @@ SCENARIOS = (
     "aborted",  # pre.*, abort (own request id, source), then rollback
     "incomplete",  # phases stop after pre.end
     "norequest",  # like stale, but no request_id trait anywhere
+    # the other operations that move a VM (lmtrace.synthetic.ops)
+    "resize-stale",  # resize.end (source) arrives after finish_resize.end (destination)
+    "resize-ok",  # finish_resize.end arrives last
+    "resize-reverted",  # a resize, then reverted: back on the source
+    "evacuate-ok",  # evacuate from the API node, rebuild on the new host
+    "unshelve-missed",  # shelve_offload on the old host, unshelve on the new: mapped by no release
 )
 
 
@@ -45,6 +51,11 @@ DEFAULT_WEIGHTS = {
     "aborted": 0.5,
     "incomplete": 0.5,
     "norequest": 0.5,
+    "resize-stale": 0.5,
+    "resize-ok": 0.5,
+    "resize-reverted": 0.25,
+    "evacuate-ok": 0.25,
+    "unshelve-missed": 0.25,
 }
 
 
@@ -52,10 +63,26 @@ DEFAULT_WEIGHTS = {
 # live migration matter here. compute.instance.update -> instance_update_status writes host_name
 # in every released 2.x ZenPack; the write-up's fix (PR #401) moves instance_update from
 # _post.end to post.dest.end.
+# Resize, evacuate and unshelve are mapped alike in both 2.x maps (the ZenPack's 2.4.2 events.py:
+# instance_update on resize.end, finish_resize.end and resize.revert.end; rebuild.* mapped; no
+# unshelve); "fixed" is samples/maps/fixed.toml: the recommended change for every operation.
+_CI = "compute.instance."
+_OTHER_2X = {_CI + "resize.end": "instance_update", _CI + "finish_resize.end": "instance_update",
+             _CI + "resize.revert.end": "instance_update",
+             _CI + "rebuild.start": "instance_rebuilding", _CI + "rebuild.end": "instance_rebuilt"}
 HANDLER_MAPS: dict[str, dict[str, str]] = {
-    "osi-2.x": {LM + "_post.end": "instance_update", UPDATE: "instance_update_status"},
-    "osi-2.x-pr401": {LM + "post.dest.end": "instance_update", UPDATE: "instance_update_status"},
+    "osi-2.x": {LM + "_post.end": "instance_update", UPDATE: "instance_update_status",
+                **_OTHER_2X},
+    "osi-2.x-pr401": {LM + "post.dest.end": "instance_update", UPDATE: "instance_update_status",
+                      **_OTHER_2X},
+    "fixed": {LM + "post.dest.end": "instance_update", UPDATE: "instance_update_status",
+              _CI + "finish_resize.end": "instance_update",
+              _CI + "resize.revert.end": "instance_update",
+              _CI + "rebuild.start": "instance_rebuilding", _CI + "rebuild.end": "instance_rebuilt",
+              _CI + "unshelve.end": "instance_update"},
 }
+#: maps that only the other operations' manifests list (a live migration's manifest keeps the two)
+OPERATION_ONLY_MAPS = ("fixed",)
 
 
 DEST_SIDE = {"pre.start", "pre.end", "post.dest.start", "post.dest.end",
