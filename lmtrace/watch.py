@@ -34,7 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from .analyze import judge_occurrences
 from .clock import tz_for
@@ -55,6 +55,7 @@ DEFAULT_SETTLE = timedelta(minutes=15)
 DEFAULT_INCOMPLETE_AFTER = timedelta(hours=1)
 #: instances whose latest host (and whose resize awaiting a confirm) is remembered at most
 HISTORY_MAX = 10_000
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,7 +136,15 @@ class Watch:
     def poll(self, *, limit: int | None = None) -> list[MigrationReport]:
         """Read each input once (at most about `limit` bytes each), then
         return the operations that settled."""
+        # a backlog is read oldest first: the input furthest behind in log
+        # time (or not yet timed) alone, so that the inputs move on together
+        # and what is held stays a window, whatever their sizes
+        behind = sorted(
+            (i for i in self.inputs if i.lagging), key=lambda i: (i.latest is not None, i.latest or _NEVER)
+        )
         for i in self.inputs:
+            if i.lagging and i is not behind[0]:
+                continue
             self._add(i.read(limit=limit))
         self.now = self._now()
         due = self._next_due is not None and self.now is not None and self.now >= self._next_due
