@@ -29,6 +29,7 @@ __all__ = [
     "FileClock",
     "OffsetSource",
     "check_file_specs",
+    "clock_from_deltas",
     "for_file",
     "format_offset",
     "given_clock",
@@ -172,28 +173,62 @@ def given_clock(tz: tzinfo) -> FileClock:
     return FileClock(tz=tz, source=OffsetSource.GIVEN)
 
 
+#: the UTC offsets clocks really use, -12:00 to +14:00, with room for the
+#: hop delay (log time - event time is the offset plus the delay)
+PLAUSIBLE = (-12 * 3600 - QUANTUM // 2, 15 * 3600)
+
+
 def infer_clock(pairs: Iterable[tuple[datetime, datetime]]) -> FileClock:
     """Infer a file's offset from (local log time, UTC event time) pairs; the
-    local times are naive, the UTC times aware."""
-    deltas = [
-        (local - utc.replace(tzinfo=None)).total_seconds() for local, utc in pairs
-    ]
-    if not deltas:
-        return FileClock(tz=timezone.utc, source=OffsetSource.ASSUMED)
-    median = statistics.median(deltas)
+    local times are naive, the UTC times aware.
+
+    The offset is the median of (local - UTC) over the events, rounded to
+    the nearest 15 minutes. An event whose difference is beyond any real
+    UTC offset (an event time a day or years off) is left out, and said so:
+    it is a bad event, not a clock. Of an even number of events the lower
+    middle one is the median, not the mean of the two middle ones: two
+    events an hour apart give one of their offsets, not a half hour between.
+    """
+    return clock_from_deltas([(local - utc.replace(tzinfo=None)).total_seconds() for local, utc in pairs])
+
+
+def clock_from_deltas(deltas: Sequence[float]) -> FileClock:
+    """`infer_clock` from the (local - UTC) differences, in seconds."""
+    lo_ok, hi_ok = PLAUSIBLE
+    good = [d for d in deltas if lo_ok <= d < hi_ok]
+    bad = len(deltas) - len(good)
+    notes: list[str] = []
+    if bad:
+        worst = max((d for d in deltas if not lo_ok <= d < hi_ok), key=abs)
+        notes.append(
+            f"{bad} of {len(deltas)} event{'s' if len(deltas) != 1 else ''} left out of the UTC offset "
+            f"inference: log time minus the event's own time ({_span(worst)}"
+            f"{' at worst' if bad > 1 else ''}) is beyond any real UTC offset (-12:00 to +14:00)"
+        )
+    if not good:
+        if bad:
+            notes.append("assumed UTC; give the offset with --tz")
+        return FileClock(tz=timezone.utc, source=OffsetSource.ASSUMED, warning="; ".join(notes) or None)
+    median = statistics.median_low(good)
     off = round(median / QUANTUM) * QUANTUM
-    off = max(-(24 * 3600 - 60), min(24 * 3600 - 60, off))
-    warning = None
-    if max(deltas) - min(deltas) >= JUMP:
-        lo = format_offset(timedelta(seconds=round(min(deltas) / QUANTUM) * QUANTUM))
-        hi = format_offset(timedelta(seconds=round(max(deltas) / QUANTUM) * QUANTUM))
-        warning = (
+    if max(good) - min(good) >= JUMP:
+        lo = format_offset(timedelta(seconds=round(min(good) / QUANTUM) * QUANTUM))
+        hi = format_offset(timedelta(seconds=round(max(good) / QUANTUM) * QUANTUM))
+        notes.append(
             f"offsets from UTC in this file range from {lo} to {hi}: a DST change or a re-zoned host? "
             f"the median was used; give the host's IANA zone with --tz (e.g. --tz Europe/Paris)"
         )
     return FileClock(
         tz=timezone(timedelta(seconds=off)),
         source=OffsetSource.INFERRED,
-        samples=len(deltas),
-        warning=warning,
+        samples=len(good),
+        warning="; ".join(notes) or None,
     )
+
+
+def _span(seconds: float) -> str:
+    """A difference of times as +/-[Nd ]HH:MM."""
+    sign = "+" if seconds >= 0 else "-"
+    mins = round(abs(seconds) / 60)
+    days, mins = divmod(mins, 24 * 60)
+    return f"{sign}{f'{days}d ' if days else ''}{mins // 60:02d}:{mins % 60:02d}"

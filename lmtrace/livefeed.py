@@ -22,7 +22,7 @@ from .clock import FileClock
 from .errors import InputError
 from .events import Event, LogKind, Malformed
 from .follow import Ended, Follower, Lines
-from .load import _clock_for, _to_utc  # the same clock code as analyze
+from .load import _clock_for, drop_out_of_range, to_utc_of  # the same clock code as analyze
 from .parse import Scanner, make_scanner, sniff
 from .parse.rows import Row, build_events, event_row, row_time
 from .read import Chunk
@@ -182,9 +182,15 @@ class LiveInput:
             if self.clock.warning:
                 self._on_warning(f"{self.path}: {self.clock.warning}")
         assert self.kind is not None
-        events = build_events(self.kind, self.path, self._rows, to_utc=_to_utc(self.clock))
-        if self._latest_local is not None:
-            self._seen(_to_utc(self.clock)(self._latest_local))
+        out_of_range: set[datetime] = set()
+        events = build_events(self.kind, self.path, self._rows, to_utc=to_utc_of(self.clock, out_of_range))
+        if out_of_range:  # as analyze: a time out of range once moved to UTC is a malformed line
+            bad: dict[int, Malformed] = {}
+            events = drop_out_of_range(events, out_of_range, self.clock, bad)
+            for m in bad.values():
+                self.malformed += 1
+                self._on_malformed(m)
+        self.advance()
         self._rows = []
         self.events += len(events)
         for e in events:
@@ -201,7 +207,7 @@ class LiveInput:
     def advance(self) -> None:
         """Lines without events move the log's time on too (once the clock is known)."""
         if self.clock is not None and self._latest_local is not None:
-            self._seen(_to_utc(self.clock)(self._latest_local))
+            self._seen(to_utc_of(self.clock, set())(self._latest_local))
 
 
 def _given(tz: tzinfo | None) -> FileClock | None:

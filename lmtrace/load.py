@@ -15,13 +15,23 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from ._gc import gc_paused
 from .clock import FileClock, check_file_specs, given_clock, infer_clock, tz_for
 from .errors import UsageError
-from .events import Event, LineCounts, LogKind, Malformed
-from .parallel import KindSpec, kind_for, scan_files
+from .events import Event, LineCounts, LogKind, Malformed, Source
+from .parallel import KindSpec, ScannedFile, kind_for, scan_files
 from .parse.rows import LOCAL_TIME, Row, build_events, row_time
 from .progress import OnProgress, Progress
 from .read import STDIN, expand_paths
 
-__all__ = ["EventStream", "InputSummary", "load_events", "sort_key"]
+__all__ = [
+    "EventStream",
+    "InputSummary",
+    "LoadProgress",
+    "drop_out_of_range",
+    "load_events",
+    "resolve_inputs",
+    "sort_key",
+    "summary_of",
+    "to_utc_of",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -38,6 +48,11 @@ class InputSummary:
     malformed: tuple[Malformed, ...]
     #: nothing but whitespace in the file (or nothing at all)
     empty: bool = False
+    #: what went wrong with the file while it was read (see lmtrace.parallel)
+    warnings: tuple[str, ...] = ()
+    #: read only in part (it shrank while read, damaged compressed data):
+    #: the report holds what was read; `--strict` exits 2
+    damaged: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,11 +70,12 @@ class EventStream:
     def warnings(self) -> list[str]:
         out = [f"{p}: given more than once: read once" for p in self.repeated]
         for i in self.inputs:
+            out.extend(f"{i.path}: {w}" for w in i.warnings)
             if i.clock.warning:
                 out.append(f"{i.path}: {i.clock.warning}")
             if i.empty:
                 out.append(f"{i.path}: empty: no events")
-            elif i.clock.source.value == "assumed" and i.lines.total:
+            elif i.clock.source.value == "assumed" and i.lines.total and not i.clock.warning:
                 out.append(f"{i.path}: no event to infer the UTC offset from: assumed UTC (force it with --tz)")
         return out
 
@@ -96,18 +112,25 @@ def load_events(
         return _load(paths, kind, tz, full, on_file, jobs, on_progress)
 
 
-def _load(
-    paths: Sequence[str],
-    kind: KindSpec,
-    tz: Mapping[str, tzinfo] | None,
-    full: bool,
-    on_file: Callable[[str], None] | None,
-    jobs: int | None,
-    on_progress: OnProgress | None,
-) -> EventStream:
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """The inputs of a run as `load_events` resolves them."""
+
+    paths: list[str]
+    #: each path's other names (the glob that expanded to it)
+    also: dict[str, list[str]]
+    repeated: list[str]
+    kind: KindSpec
+    tz: dict[str, tzinfo]
+    #: bytes on disk in all (stdin: 0)
+    size: int
+
+    def forced(self, path: str) -> tzinfo | None:
+        return tz_for(path, self.tz, also=self.also.get(path, ()))
+
+
+def resolve_inputs(paths: Sequence[str], kind: KindSpec, tz: Mapping[str, tzinfo] | None) -> _Inputs:
     given = dict(tz or {})
-    inputs: list[InputSummary] = []
-    events: list[Event] = []
     # each input with the names it goes by: its path, and the argument
     # (a glob) that expanded to it
     names: list[list[str]] = []
@@ -127,48 +150,93 @@ def _load(
             total += os.path.getsize(p) if p != STDIN else 0
         except OSError:
             pass  # reported when it is opened
-    read = 0
+    return _Inputs(expanded, also, repeated, kind, given, total)
 
-    def emit(stage: str) -> None:
-        if on_progress is not None:
-            on_progress(
+
+class LoadProgress:
+    """Progress as the run goes (see lmtrace.progress)."""
+
+    def __init__(self, on_progress: OnProgress | None, inputs: _Inputs) -> None:
+        self._on = on_progress
+        self._total = inputs.size
+        self._files = len(inputs.paths)
+        self.read = self.events = self.files_done = 0
+
+    def emit(self, stage: str) -> None:
+        if self._on is not None:
+            self._on(
                 Progress(
-                    bytes_read=read,
-                    bytes_total=total,
-                    events=len(events),
-                    files_done=len(inputs),
-                    files_total=len(expanded),
+                    bytes_read=self.read,
+                    bytes_total=self._total,
+                    events=self.events,
+                    files_done=self.files_done,
+                    files_total=self._files,
                     stage=stage,
                 )
             )
 
-    def on_bytes(n: int) -> None:
-        nonlocal read
-        read += n
-        emit("reading")
+    def on_bytes(self, n: int) -> None:
+        self.read += n
+        self.emit("reading")
 
-    for scanned in scan_files(
-        expanded, kind=kind, full=full, jobs=jobs, on_bytes=on_bytes if on_progress else None
-    ):
+    @property
+    def callback(self) -> Callable[[int], None] | None:
+        return self.on_bytes if self._on is not None else None
+
+
+def _load(
+    paths: Sequence[str],
+    kind: KindSpec,
+    tz: Mapping[str, tzinfo] | None,
+    full: bool,
+    on_file: Callable[[str], None] | None,
+    jobs: int | None,
+    on_progress: OnProgress | None,
+) -> EventStream:
+    run = resolve_inputs(paths, kind, tz)
+    progress = LoadProgress(on_progress, run)
+    inputs: list[InputSummary] = []
+    events: list[Event] = []
+    for scanned in scan_files(run.paths, kind=run.kind, full=full, jobs=jobs, on_bytes=progress.callback):
         path = scanned.path
         if on_file is not None:
             on_file(path)
-        clock = _clock_for(scanned.rows, tz_for(path, given, also=also.get(path, ())))
-        events.extend(build_events(scanned.kind, path, scanned.rows, to_utc=_to_utc(clock)))
-        inputs.append(
-            InputSummary(
-                path=path,
-                kind=scanned.kind,
-                lines=scanned.lines,
-                clock=clock,
-                events=len(scanned.rows),
-                malformed=scanned.malformed,
-                empty=scanned.empty,
-            )
-        )
+        clock = _clock_for(scanned.rows, run.forced(path))
+        out_of_range: set[datetime] = set()
+        built = build_events(scanned.kind, path, scanned.rows, to_utc=to_utc_of(clock, out_of_range))
+        bad: dict[int, Malformed] = {}
+        if out_of_range:
+            built = drop_out_of_range(built, out_of_range, clock, bad)
+        events.extend(built)
+        inputs.append(summary_of(scanned, clock, len(built), bad))
+        progress.events = len(events)
+        progress.files_done = len(inputs)
     events.sort(key=sort_key)
-    emit("analyzing")
-    return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(repeated))
+    progress.emit("analyzing")
+    return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(run.repeated))
+
+
+#: events held in memory at most by `stream_events` before sorted runs go
+#: to temporary files
+def summary_of(scanned: ScannedFile, clock: FileClock, events: int, bad: dict[int, Malformed]) -> InputSummary:
+    """One file's summary; `bad`: lines made malformed after the scan
+    (their log time out of range in UTC)."""
+    lines, malformed = scanned.lines, scanned.malformed
+    if bad:
+        spans = sum(m.source.span for m in bad.values())
+        lines = LineCounts(total=lines.total, parsed=lines.parsed - spans, malformed=lines.malformed + spans)
+        malformed = tuple(sorted((*malformed, *bad.values()), key=lambda m: m.source.line))
+    return InputSummary(
+        path=scanned.path,
+        kind=scanned.kind,
+        lines=lines,
+        clock=clock,
+        events=events,
+        malformed=malformed,
+        empty=scanned.empty,
+        warnings=scanned.warnings,
+        damaged=scanned.damaged,
+    )
 
 
 def _once_each(names: list[list[str]]) -> tuple[list[list[str]], list[str]]:
@@ -204,14 +272,52 @@ def _clock_for(rows: Sequence[Row], forced: tzinfo | None) -> FileClock:
     return infer_clock(pairs)
 
 
-def _to_utc(clock: FileClock) -> Callable[[datetime], datetime]:
+def to_utc_of(clock: FileClock, out_of_range: set[datetime]) -> Callable[[datetime], datetime]:
+    """`clock`'s conversion to UTC. A local time that cannot be moved (year
+    1 at a positive offset, 9999-12-31 at a negative one) is added to
+    `out_of_range` and comes out as the nearest time that can be."""
+    utc = timezone.utc
     if not isinstance(clock.tz, timezone):
-        return clock.to_utc  # a zone: its offset depends on the time (DST)
+        to_utc = clock.to_utc  # a zone: its offset depends on the time (DST)
+
+        def zoned(local: datetime) -> datetime:
+            try:
+                return to_utc(local)
+            except OverflowError:
+                out_of_range.add(local)
+                return (datetime.min if local.year == 1 else datetime.max).replace(tzinfo=utc)
+
+        return zoned
     off = clock.tz.utcoffset(None)
     # a fixed offset: one subtraction (what astimezone would do)
-    utc = timezone.utc
 
     def fixed(local: datetime, off: timedelta = off) -> datetime:
-        return (local - off).replace(tzinfo=utc)
+        try:
+            return (local - off).replace(tzinfo=utc)
+        except OverflowError:
+            out_of_range.add(local)
+            return (datetime.min if local.year == 1 else datetime.max).replace(tzinfo=utc)
 
     return fixed
+
+
+def drop_out_of_range(
+    events: list[Event], out_of_range: set[datetime], clock: FileClock, bad: dict[int, Malformed]
+) -> list[Event]:
+    """The events whose log time cannot be moved to UTC left out, their
+    lines added to `bad` (by line number) as malformed, with the reason:
+    their time is out of Python's range (years 1 to 9999) once the file's
+    offset is applied."""
+    keep: list[Event] = []
+    for e in events:
+        if e.local_time is not None and e.local_time in out_of_range:
+            if e.source.line not in bad:
+                src = Source(e.source.kind, e.source.path, e.source.line, e.source.offset, e.source.span)
+                bad[e.source.line] = Malformed(
+                    src,
+                    f"log time {e.local_time.isoformat(' ')} is out of range once moved to UTC "
+                    f"(offset {clock.label}): years 1 to 9999 only",
+                )
+        else:
+            keep.append(e)
+    return keep

@@ -19,23 +19,35 @@ starting any process.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
-import io
+import itertools
 import multiprocessing
+import multiprocessing.pool
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import BinaryIO, TypeAlias
 
 from .clock import check_file_specs, for_file
-from .events import LineCounts, LogKind, Malformed
-from .parse import make_scanner, sniff_kind, sniffed_chunks
+from .events import LogKind, Malformed
+from .opened import (
+    OpenedInput,
+    PRead,
+    Salvage,
+    descriptor,
+    fd_or_none,
+    open_once,
+    unpack,
+)
+from .parse import make_scanner, sniff_kind
 from .parse.rows import Row, event_row
-from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once
+from .ranges import cut_ranges
+from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once, unpad
+from .scanned import Assembly, Part, ScannedFile
 
-__all__ = ["KindSpec", "ScannedFile", "default_jobs", "kind_for", "scan_files"]
+__all__ = ["KindSpec", "Piece", "ScannedFile", "default_jobs", "kind_for", "scan_files", "scan_pieces"]
 
 #: the kind of every input (None: sniff each), or per input: FILE pattern
 #: (path, basename or glob, `*` for the rest) -> kind (None: sniff it), as
@@ -49,22 +61,6 @@ RANGE_MIN = 8 << 20
 RANGE_MAX = 64 << 20
 _MAX_JOBS = 16
 
-# a zenpython record starts with a line that starts with a timestamp
-_ZEN_RECORD = re.compile(rb"\n(?=\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
-_GZIP_ETC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScannedFile:
-    """One input scanned: rows in log order, line numbers final."""
-
-    path: str
-    kind: LogKind
-    rows: list[Row]
-    malformed: tuple[Malformed, ...]
-    lines: LineCounts
-    #: nothing but whitespace in it (or nothing at all)
-    empty: bool = False
 
 
 def default_jobs() -> int:
@@ -78,43 +74,61 @@ def default_jobs() -> int:
 
 # -- one range, in a worker or in the parent -----------------------------------
 
-# (rows, malformed, total lines, parsed lines, malformed lines, bytes, blank)
-_Part = tuple[list[Row], list[Malformed], int, int, int, int, bool]
-_Task = tuple[str, LogKind, bool, int, "int | None"]
+
+_Task = tuple[OpenedInput, LogKind, bool, int, "int | None"]
 
 
-class _Window:
-    """A file read from `start` up to `end` (None: to its end)."""
-
-    def __init__(self, f: BinaryIO, start: int, end: int | None) -> None:
-        f.seek(start)
-        self._f = f
-        self._left = None if end is None else end - start
-
-    def read(self, n: int) -> bytes:
-        if self._left is None:
-            return self._f.read(n)
-        data = self._f.read(min(n, self._left))
-        self._left -= len(data)
-        return data
-
-
-def _scan(task: _Task, on_bytes: Callable[[int], None] | None = None) -> _Part:
-    """Scan one range (or a whole file: `start` 0, `end` None)."""
-    path, kind, full, start, end = task
-    if end is None and start == 0:
-        stream = open_input(path)  # whole file: maybe compressed, maybe stdin
-        reader: BinaryIO | _Window = stream
-    else:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below
-        reader = _Window(stream, start, end)
+def _scan(task: _Task, on_bytes: Callable[[int], None] | None = None) -> Part:
+    """Scan one range (or a whole file: `start` 0, `end` None) of an input
+    through its one descriptor."""
+    inp, kind, full, start, end = task
+    fd, own = descriptor(inp)
     try:
-        chunks = iter_chunks(reader, path=path, offset=start)  # type: ignore[arg-type]
+        raw = PRead(fd, start, inp.size if end is None else end)
+        damage: list[str] = []
+        if inp.packed:
+            stream: BinaryIO | PRead | Salvage = Salvage(unpack(raw, os.pread(fd, 6, 0)))
+
+            def on_damage(at: int, e: BaseException) -> None:
+                damage.append(
+                    f"compressed data damaged or cut short near byte {raw.pos} of {inp.size} "
+                    f"(after {at} bytes unpacked): {e}"
+                )
+
+        else:
+            stream = raw
+            on_damage = None  # type: ignore[assignment]
+        chunks = iter_chunks(stream, path=inp.path, offset=start, on_damage=on_damage)  # type: ignore[arg-type]
         # a range that a later one follows ends where a log line starts
-        return _scan_chunks(chunks, path, kind, full, on_bytes, at_end=end is None)
+        part = _scan_chunks(chunks, inp.path, kind, full, on_bytes, at_end=end is None)
+    finally:
+        if own:
+            os.close(fd)
+    return dataclasses.replace(part, short=raw.short, damage=damage[0] if damage else None)
+
+
+def _scan_once(
+    path: str, kind: LogKind | None, full: bool, on_bytes: Callable[[int], None] | None
+) -> tuple[LogKind, Part]:
+    """An input that can be read only once (stdin, a pipe): its kind sniffed
+    from its first chunk unless given."""
+    stream = open_input(path)
+    damage: list[str] = []
+
+    def on_damage(at: int, e: BaseException) -> None:
+        damage.append(f"compressed data damaged or cut short after {at} bytes unpacked: {e}")
+
+    try:
+        chunks = iter_chunks(Salvage(stream), path=path, on_damage=on_damage)  # type: ignore[arg-type]
+        first = next(chunks, None)
+        if kind is None:
+            kind = sniff_kind(path, first)
+        both = itertools.chain([first] if first is not None else [], chunks)
+        part = _scan_chunks(both, path, kind, full, on_bytes)
     finally:
         if path != STDIN:
             stream.close()
+    return kind, dataclasses.replace(part, damage=damage[0] if damage else None)
 
 
 def kind_for(path: str, kind: KindSpec, *, also: Sequence[str] = ()) -> LogKind | None:
@@ -133,26 +147,31 @@ def _scan_chunks(
     on_bytes: Callable[[int], None] | None,
     *,
     at_end: bool = True,
-) -> _Part:
+) -> Part:
     scanner = make_scanner(kind, path, full=full)
     feed = getattr(scanner, "feed_rows", None)
     rows: list[Row] = []
     bad: list[Malformed] = []
     total = 0
     nbytes = 0
+    padded = 0
     blank = True
-    for chunk in chunks:
-        total += chunk.lines
-        nbytes += len(chunk.data)
+    for raw in chunks:
+        total += raw.lines
+        nbytes += len(raw.data)
+        chunk = unpad(raw)
+        padded += chunk.padded
         blank = blank and is_blank(chunk.data)
         recs = feed(chunk) if feed is not None else scanner.feed(chunk)
         _collect(recs, rows, bad, feed is None)
         if on_bytes is not None:
-            on_bytes(len(chunk.data))
+            on_bytes(len(raw.data))
     finish = getattr(scanner, "finish_rows", None)
     tail = finish(at_end=at_end) if finish is not None else scanner.finish(at_end=at_end)
     _collect(tail, rows, bad, finish is None)
-    return rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank
+    return Part(
+        rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank, padded
+    )
 
 
 def _collect(recs: list, rows: list[Row], bad: list[Malformed], events: bool) -> None:  # type: ignore[type-arg]
@@ -163,7 +182,7 @@ def _collect(recs: list, rows: list[Row], bad: list[Malformed], events: bool) ->
             rows.append(event_row(r) if events else r)
 
 
-def _worker(task: _Task) -> _Part:
+def _worker(task: _Task) -> Part:
     return _scan(task)
 
 
@@ -180,66 +199,24 @@ def _worker_init() -> None:
 # -- planning ------------------------------------------------------------------
 
 
-def _kind_of(path: str, kind: LogKind | None) -> tuple[LogKind, bool, int]:
-    """A file's kind (sniffed from its first chunk, as parse_file does),
-    whether it can be split (plain, not compressed) and its size on disk."""
-    stream = open_input(path)
+def _kind_of(inp: OpenedInput, kind: LogKind | None) -> LogKind:
+    """A file's kind, sniffed from its first chunk unless given."""
+    if kind is not None:
+        return kind
+    fd, own = descriptor(inp)
     try:
-        plain = type(stream) is io.BufferedReader
-        first = next(iter_chunks(stream, path=path), None) if kind is None else None
+        raw = PRead(fd, 0, inp.size)
+        stream = Salvage(unpack(raw, os.pread(fd, 6, 0))) if inp.packed else raw
+        first = next(iter_chunks(stream, path=inp.path, on_damage=lambda at, e: None), None)  # type: ignore[arg-type]
     finally:
-        stream.close()
-    if kind is None:
-        kind = sniff_kind(path, first)
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = 0
-    return kind, plain, size
+        if own:
+            os.close(fd)
+    return sniff_kind(inp.path, first)
 
 
-def _boundary(f: BinaryIO, pos: int, kind: LogKind, size: int) -> int:
-    """The first record start at or after `pos` (`size` if none)."""
-    f.seek(max(pos - 1, 0))
-    at = max(pos - 1, 0)
-    carry = b""
-    while True:
-        block = f.read(1 << 20)
-        if not block:
-            return size
-        buf = carry + block
-        base = at - len(carry)
-        if kind is LogKind.COLLECTOR:
-            i = buf.find(b"\n")
-            if i >= 0:
-                return base + i + 1
-            carry = b""
-        else:
-            m = _ZEN_RECORD.search(buf)
-            if m is not None and m.start() + 20 <= len(buf):
-                return base + m.start() + 1
-            if m is not None and len(block) < (1 << 20):
-                return base + m.start() + 1  # end of file: decide on what is there
-            carry = buf[-24:]  # a newline and a timestamp may straddle blocks
-        at += len(block)
-
-
-def _ranges(path: str, kind: LogKind, size: int, target: int) -> list[tuple[int, int | None]]:
-    if size <= target:
-        return [(0, None)]
-    cuts = [0]
-    with open(path, "rb") as f:
-        pos = target
-        while pos < size:
-            b = _boundary(f, pos, kind, size)
-            if b >= size:
-                break
-            if b > cuts[-1]:
-                cuts.append(b)
-            pos = max(b, cuts[-1]) + target
-    out: list[tuple[int, int | None]] = [(a, b) for a, b in zip(cuts, cuts[1:])]
-    out.append((cuts[-1], None))
-    return out
+#: inputs kept open at once at most; beyond, each is reopened by name
+#: when read, and checked to be the file it was
+MAX_OPEN = 256
 
 
 # -- the whole run -------------------------------------------------------------
@@ -257,6 +234,14 @@ def scan_files(
     1: in this process). Yields each file as soon as all of it is scanned,
     so that the caller works on it while the next one is being scanned.
 
+    Each regular file is opened once, and every read of it (sniffing,
+    cutting, scanning, in this process or a worker) goes through that one
+    descriptor, up to its size when opened: a file rotated while it is
+    read is read as it was opened. A file that shrank while it was read
+    (copytruncate) or whose compressed data is damaged is reported as far
+    as it could be read, with a warning (`ScannedFile.warnings`,
+    `ScannedFile.damaged`).
+
     `kind` is one kind for all, None (sniff each), or a mapping of FILE
     patterns to kinds (see `KindSpec`; a pattern matching no path is a
     UsageError). Raises InputError for a missing, unreadable or
@@ -266,47 +251,101 @@ def scan_files(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if kind is not None and not isinstance(kind, LogKind):
         check_file_specs("--kind", kind, [[p] for p in paths])
+    keep = len(paths) <= MAX_OPEN
+    with contextlib.ExitStack() as files:
+        plans = _plan(paths, kind, keep, files)
+        yield from _scan_planned(plans, full, jobs, on_bytes)
+
+
+def _scan_planned(
+    plans: list[tuple[str, OpenedInput | None, LogKind | None]],
+    full: bool,
+    jobs: int,
+    on_bytes: Callable[[int], None] | None,
+) -> Iterator[ScannedFile]:
+    rows: list[Row] = []
+    for piece in _scan_pieces(plans, full, jobs, on_bytes, split=False):
+        if isinstance(piece, ScannedFile):
+            yield dataclasses.replace(piece, rows=rows)
+            rows = []
+        else:
+            rows.extend(piece)
+
+
+#: the rows of one range, line numbers final, or a file's summary (no rows)
+Piece: TypeAlias = "list[Row] | ScannedFile"
+
+
+def scan_pieces(
+    paths: Sequence[str],
+    *,
+    kind: KindSpec = None,
+    full: bool = True,
+    jobs: int | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[Piece]:
+    """`scan_files` in bounded pieces: for each path in order, the rows of
+    each range of at most about RANGE_MIN bytes (line numbers final), then
+    the file's `ScannedFile` with no rows. Plain files are cut into ranges
+    even on one job, so that no more than a range's rows are held at once
+    (a compressed file or a pipe is one piece)."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    if kind is not None and not isinstance(kind, LogKind):
+        check_file_specs("--kind", kind, [[p] for p in paths])
+    keep = len(paths) <= MAX_OPEN
+    with contextlib.ExitStack() as files:
+        plans = _plan(paths, kind, keep, files)
+        yield from _scan_pieces(plans, full, jobs, on_bytes, split=True)
+
+
+def _plan(
+    paths: Sequence[str], kind: KindSpec, keep: bool, files: contextlib.ExitStack
+) -> list[tuple[str, OpenedInput | None, LogKind | None]]:
     # stdin, pipes and FIFOs are read once, in this process, their kind
-    # sniffed on the way; regular files are sniffed (and maybe split) first
-    plans: list[tuple[str, LogKind | None, bool, int]] = []
-    once: set[str] = set()
+    # sniffed on the way; regular files are opened, sniffed (and maybe
+    # split) first
+    plans: list[tuple[str, OpenedInput | None, LogKind | None]] = []
     for p in paths:
         k = kind_for(p, kind)
         if read_once(p):
-            once.add(p)
-            plans.append((p, k, False, 0))
-        else:
-            plans.append((p, *_kind_of(p, k)))
-    total = sum(size for *_, size in plans)
-    if jobs == 1 or total < PARALLEL_MIN_BYTES:
-        for path, k, _, _ in plans:
-            yield _scan_whole(path, k, full, on_bytes)
-        return
-    target = min(RANGE_MAX, max(RANGE_MIN, total // (jobs * 4) + 1))
+            plans.append((p, None, k))
+            continue
+        inp, f = open_once(p, keep=keep)
+        if f is not None:
+            files.enter_context(f)
+        plans.append((p, inp, _kind_of(inp, k)))
+    return plans
+
+
+def _scan_pieces(
+    plans: list[tuple[str, OpenedInput | None, LogKind | None]],
+    full: bool,
+    jobs: int,
+    on_bytes: Callable[[int], None] | None,
+    *,
+    split: bool,
+) -> Iterator[Piece]:
+    total = sum(inp.size for _, inp, _ in plans if inp is not None)
+    serial = jobs == 1 or total < PARALLEL_MIN_BYTES
+    target = RANGE_MIN if split else min(RANGE_MAX, max(RANGE_MIN, total // (jobs * 4) + 1))
     tasks: list[_Task] = []
-    for path, k, plain, size in plans:
-        if path in once:
+    for _, inp, k in plans:
+        if inp is None:
             continue
         assert k is not None
-        for start, end in _ranges(path, k, size, target) if plain else [(0, None)]:
-            tasks.append((path, k, full, start, end))
+        if inp.packed or (serial and not split):
+            cuts: list[tuple[int, int | None]] = [(0, None)]
+        else:
+            cuts = cut_ranges(inp.path, k, inp.size, target, fd=fd_or_none(inp))
+        tasks.extend((inp, k, full, start, end) for start, end in cuts)
+    if serial:
+        results: Iterator[tuple[_Task, Part]] = ((t, _scan(t, on_bytes)) for t in tasks)
+        yield from _pieces(plans, full, results, on_bytes, scanned_told=True)
+        return
     ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     pool = ctx.Pool(max(1, min(jobs, len(tasks))), initializer=_worker_init)
     try:
-        results = zip(tasks, pool.imap(_worker, tasks, chunksize=1))
-        for path, k, _, _ in plans:
-            if path in once:
-                yield _scan_whole(path, k, full, on_bytes)
-                continue
-            parts: list[_Part] = []
-            for task, part in results:
-                if on_bytes is not None:
-                    on_bytes(part[5])
-                parts.append(part)
-                if task[4] is None:  # the last range of this file
-                    break
-            assert k is not None
-            yield _assemble(path, k, parts)
+        yield from _pieces(plans, full, _in_order(pool, tasks, 2 * jobs), on_bytes, scanned_told=False)
         pool.close()
     except BaseException:
         pool.terminate()
@@ -315,40 +354,46 @@ def scan_files(
         pool.join()
 
 
-def _scan_whole(
-    path: str, kind: LogKind | None, full: bool, on_bytes: Callable[[int], None] | None
-) -> ScannedFile:
-    """One file in this process; its kind sniffed from its first chunk
-    when not known (stdin: read once)."""
-    with sniffed_chunks(path, kind) as (kind, chunks):
-        part = _scan_chunks(chunks, path, kind, full, on_bytes)
-    return _assemble(path, kind, [part])
+def _in_order(pool: multiprocessing.pool.Pool, tasks: list[_Task], ahead: int) -> Iterator[tuple[_Task, Part]]:
+    """Each task with its result, in order, with at most `ahead` tasks
+    submitted and not yet taken: results that the caller has not taken
+    yet wait in the parent's memory (Pool.imap would run ahead unbounded)."""
+    pending: collections.deque[tuple[_Task, multiprocessing.pool.AsyncResult[Part]]] = collections.deque()
+    rest = iter(tasks)
+    for task in itertools.islice(rest, ahead):
+        pending.append((task, pool.apply_async(_worker, (task,))))
+    while pending:
+        task, result = pending.popleft()
+        part = result.get()
+        for more in itertools.islice(rest, 1):
+            pending.append((more, pool.apply_async(_worker, (more,))))
+        yield task, part
 
 
-def _assemble(path: str, kind: LogKind, parts: list[_Part]) -> ScannedFile:
-    rows: list[Row] = []
-    bad: list[Malformed] = []
-    total = parsed = malformed = 0
-    blank = True
-    for prows, pbad, ptotal, pparsed, pmal, _, pblank in parts:
-        blank = blank and pblank
-        if total:
-            rows.extend([(r[0] + total, *r[1:]) for r in prows])
-            bad.extend(
-                dataclasses.replace(m, source=dataclasses.replace(m.source, line=m.source.line + total))
-                for m in pbad
-            )
-        else:
-            rows.extend(prows)
-            bad.extend(pbad)
-        total += ptotal
-        parsed += pparsed
-        malformed += pmal
-    return ScannedFile(
-        path=path,
-        kind=kind,
-        rows=rows,
-        malformed=tuple(bad),
-        lines=LineCounts(total=total, parsed=parsed, malformed=malformed),
-        empty=blank,
-    )
+def _pieces(
+    plans: list[tuple[str, OpenedInput | None, LogKind | None]],
+    full: bool,
+    results: Iterator[tuple[_Task, Part]],
+    on_bytes: Callable[[int], None] | None,
+    *,
+    scanned_told: bool,
+) -> Iterator[Piece]:
+    """Each file's parts as pieces, in order; `results` are the scanned
+    ranges of the regular files, in order; `on_bytes` is told of each
+    unless the scan told it already (`scanned_told`)."""
+    for path, inp, k in plans:
+        if inp is None:
+            k, part = _scan_once(path, k, full, on_bytes)
+            one = Assembly(path, k, None)
+            yield one.add(part)
+            yield one.finish()
+            continue
+        assert k is not None
+        assembly = Assembly(path, k, inp)
+        for task, part in results:
+            if on_bytes is not None and not scanned_told:
+                on_bytes(part.nbytes)
+            yield assembly.add(part)
+            if task[4] is None:  # the last range of this file
+                break
+        yield assembly.finish()

@@ -17,13 +17,24 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
 from .errors import InputError
 
-__all__ = ["Chunk", "STDIN", "expand_paths", "is_blank", "iter_chunks", "open_input", "peek", "read_once"]
+__all__ = [
+    "Chunk",
+    "STDIN",
+    "expand_paths",
+    "is_blank",
+    "iter_chunks",
+    "open_input",
+    "peek",
+    "read_once",
+    "unpad",
+]
 
 STDIN = "-"
 CHUNK_SIZE = 8 << 20
@@ -50,6 +61,8 @@ class Chunk:
     truncated: frozenset[int] = field(default=frozenset())
     #: newlines in `data`, when the reader has counted them already
     newlines: int = -1
+    #: lines whose head of NUL bytes or byte-order marks was stripped (`unpad`)
+    padded: int = 0
 
     @property
     def lines(self) -> int:
@@ -172,7 +185,8 @@ class _Once(io.RawIOBase):
             b[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = self._inner.read(len(b))
+        # read1: a decompressor hands over what it has before damage stops it
+        data = getattr(self._inner, "read1", self._inner.read)(len(b))
         n = len(data)
         b[:n] = data
         return n
@@ -203,18 +217,28 @@ def iter_chunks(
     path: str = "",
     first_line: int = 1,
     offset: int = 0,
+    on_damage: Callable[[int, BaseException], None] | None = None,
 ) -> Iterator[Chunk]:
     """Read a stream as chunks of whole lines (see `Chunk`). `first_line`
     and `offset` number a stream that starts inside a file (a worker's
-    range: see lmtrace.parallel)."""
+    range: see lmtrace.parallel).
+
+    A read that fails (damaged compressed data, an I/O error) is an
+    InputError; with `on_damage`, it is instead passed to `on_damage`
+    with the offset of the bytes read so far, the lines before it are
+    yielded and the stream ends there."""
     line = first_line
     pending = b""
     skipping = False  # inside a cut line: drop bytes up to its newline
+    hole = False  # the pending line started with more NULs than max_line
     while True:
         try:
             block = stream.read(chunk_size)
-        except (OSError, EOFError, lzma.LZMAError) as e:
-            raise InputError(f"{path or 'input'}: cannot read: {e}") from e
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+            if on_damage is None:
+                raise InputError(f"{path or 'input'}: cannot read: {e}") from e
+            on_damage(offset + len(pending), e)
+            break
         if not block:
             break
         if skipping:
@@ -236,12 +260,20 @@ def iter_chunks(
             # counted once here; scanners and line totals reuse it (a pass
             # over the bytes is a good part of the time on a noisy log)
             nl = data.count(b"\n")
-            yield Chunk(data, line, offset, newlines=nl)
+            yield Chunk(data, line, offset, newlines=nl, padded=_hole(hole, data))
+            hole = False
             line += nl
             offset += len(data)
             continue
         # no newline in this block: the line goes on
         buf = pending + block if pending else block
+        if len(buf) > max_line and buf[:1] == b"\0":
+            # a hole of NULs (a file truncated under a writer that kept its
+            # offset): not a line; what follows it is
+            rest = buf.lstrip(b"\0")
+            offset += len(buf) - len(rest)
+            buf = rest
+            hole = True
         if len(buf) > max_line:
             # one enormous line: keep its head as a line of its own and
             # drop the rest up to its newline
@@ -252,5 +284,31 @@ def iter_chunks(
             skipping = True
         else:
             pending = buf
-    if pending:
-        yield Chunk(pending, line, offset)
+    if pending or hole:
+        yield Chunk(pending, line, offset, padded=_hole(hole, pending))
+
+
+def _hole(hole: bool, data: bytes) -> int:
+    # a line whose hole of NULs was dropped counts as padded once: here,
+    # unless NULs are left at its head, which `unpad` counts
+    return int(hole and data[:1] not in (b"\0", b"\xef"))
+
+
+# NUL bytes and byte-order marks at the start of a line: what an unclean
+# shutdown (a preallocated block never written) or copytruncate under a
+# writer that kept its offset leaves in front of the next line written
+_PAD = re.compile(rb"^(?:\x00|\xef\xbb\xbf)+", re.M)
+
+
+def unpad(chunk: Chunk) -> Chunk:
+    """`chunk` without NUL bytes or byte-order marks at the start of its
+    lines, so that a timestamp behind them is one again; `padded` counts
+    the lines stripped. Line numbers stay; offsets of later lines in the
+    chunk move back by the bytes stripped."""
+    data = chunk.data
+    if b"\0" not in data and b"\xef\xbb\xbf" not in data:
+        return chunk
+    data, n = _PAD.subn(b"", data)
+    if not n:
+        return chunk
+    return Chunk(data, chunk.first_line, chunk.offset, chunk.truncated, chunk.newlines, chunk.padded + n)

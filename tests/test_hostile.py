@@ -184,7 +184,7 @@ def _explode(*args: Any, **kwargs: Any) -> Any:
 
 
 def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(commands, "load_events", _explode)
+    monkeypatch.setattr(commands, "stream_events", _explode)
     r = run("events", str(SAMPLES / "collector.log"), "-q")
     assert r.exit_code == 3
     assert r.stderr == (

@@ -25,6 +25,7 @@ from lmtrace import parallel  # noqa: E402
 from lmtrace.analyze import analyze  # noqa: E402
 from lmtrace.events import LogKind, Malformed  # noqa: E402
 from lmtrace.load import load_events  # noqa: E402
+from lmtrace.ranges import cut_ranges  # noqa: E402
 from lmtrace.synthetic import Options, generate, parse_offset  # noqa: E402
 
 RANGE = 8 << 10  # ranges of 8 KiB: dozens to a hundred per file
@@ -136,7 +137,7 @@ def test_plain_files_split_into_many_ranges_at_record_starts(
 ) -> None:
     for path, kind in zip(_paths(logs, case), KINDS):
         data = Path(path).read_bytes()
-        ranges = parallel._ranges(path, kind, len(data), RANGE)
+        ranges = cut_ranges(path, kind, len(data), RANGE)
         assert len(ranges) >= 20, f"{path}: only {len(ranges)} ranges: the test would prove little"
         starts = set(_record_starts(data, kind))
         cuts = [a for a, _ in ranges]
@@ -269,7 +270,7 @@ def test_a_dict_cut_off_by_the_next_log_line_at_a_range_end_reads_as_serial(
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(parallel, "RANGE_MIN", size)
     monkeypatch.setattr(parallel, "RANGE_MAX", size)
-    ranges = parallel._ranges(path, LogKind.ZENPYTHON, Path(path).stat().st_size, size)
+    ranges = cut_ranges(path, LogKind.ZENPYTHON, Path(path).stat().st_size, size)
     assert ranges[0] == (0, after)  # the open dict ends the first range
     (a,) = parallel.scan_files([path], jobs=1)
     (b,) = parallel.scan_files([path], jobs=2)

@@ -15,9 +15,9 @@ from .. import __version__
 from ..errors import ExitStatus, UsageError
 from ..findings import Report
 from ..handlers import BUILTIN_MAPS, DEFAULT_MAP, HandlerMap
-from ..load import load_events
 from ..progress import OnProgress
 from ..render import choose
+from ..spool import stream_events
 from .options import (
     _Exit,
     _stdout_isatty,
@@ -28,6 +28,7 @@ from .options import (
     parse_kind_specs,
     parse_tz_specs,
     report_inputs,
+    strict_damage,
 )
 from .output import stdout
 
@@ -92,19 +93,23 @@ def events(
     """
     from ..render.stream import write_events
 
-    with progress_display(quiet=quiet) as on_progress:
-        stream = load_events(
-            files,
-            kind=parse_kind_specs(kind_specs),
-            tz=parse_tz_specs(tz_specs),
-            jobs=jobs or None,
-            on_progress=on_progress,
-        )
-    report_inputs(stream.inputs, stream.warnings, quiet=quiet)
-    fmt = choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl")
-    out = stdout(fmt)
-    write_events(stream, fmt, out)
-    out.flush()
+    with contextlib.ExitStack() as spool:
+        with progress_display(quiet=quiet) as on_progress:
+            stream = spool.enter_context(
+                stream_events(
+                    files,
+                    kind=parse_kind_specs(kind_specs),
+                    tz=parse_tz_specs(tz_specs),
+                    jobs=jobs or None,
+                    on_progress=on_progress,
+                )
+            )
+        report_inputs(stream.inputs, stream.warnings, quiet=quiet)
+        fmt = choose(fmt, stdout_isatty=_stdout_isatty(), piped="jsonl")
+        out = stdout(fmt)
+        write_events(stream, fmt, out)
+        out.flush()
+    strict_damage(stream.inputs, strict)
     if strict and stream.malformed:
         raise _Exit(f"{stream.malformed} malformed line(s) (--strict)", int(ExitStatus.FINDING))
 
@@ -221,6 +226,7 @@ def analyze(
     else:
         write_report(report, fmt, out)
     out.flush()
+    strict_damage(report.inputs, strict)
     problems = []
     if strict and any(i.lines.malformed for i in report.inputs):
         problems.append(f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)")
@@ -305,6 +311,7 @@ def timeline(
     out = stdout(fmt)
     write_timeline(found, fmt, out)
     out.flush()
+    strict_damage(report.inputs, strict)
     if strict and any(i.lines.malformed for i in report.inputs):
         raise _Exit(
             f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)",

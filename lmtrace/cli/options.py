@@ -160,6 +160,15 @@ def _report_malformed(inputs: Sequence[InputSummary]) -> None:
             )
 
 
+def strict_damage(inputs: Sequence[InputSummary], strict: bool) -> None:
+    """--strict: an input read only in part (after the report) is an input error."""
+    damaged = [i.path for i in inputs if i.damaged]
+    if strict and damaged:
+        raise _Exit(
+            f"{', '.join(damaged)}: read only in part (see the warnings) (--strict)", int(ExitStatus.ERROR)
+        )
+
+
 def _summary_line(i: InputSummary) -> str:
     c = i.lines
     return (

@@ -20,6 +20,7 @@ from ..handlers import BUILTIN_MAPS, DEFAULT_MAP
 from ..render import choose
 from .commands import cli
 from .options import _stdout_isatty, _verdict_list, guarded, parse_kind_specs, parse_tz_specs
+from .output import stdout
 
 __all__ = ["watch"]
 
@@ -198,9 +199,11 @@ class _output:
             printer, show = self._live.__enter__()
             return (lambda m: printer(m, migration_line(m, verdict=False))), show
 
+        out = stdout(self.fmt)  # unencodable characters escaped, write errors as OutputError
+
         def emit(m: MigrationReport) -> None:
-            sys.stdout.write((migration_json(m) if self.fmt == "jsonl" else migration_line(m)) + "\n")
-            sys.stdout.flush()
+            out.write((migration_json(m, out) if self.fmt == "jsonl" else migration_line(m)) + "\n")
+            out.flush()
 
         return emit, None
 
@@ -213,7 +216,8 @@ def _run(cmd: str, m: MigrationReport, warn: Any) -> None:
     from ..render.oneline import migration_json
 
     try:
-        done = subprocess.run(cmd, shell=True, input=migration_json(m) + "\n", text=True, check=False)
+        data = (migration_json(m) + "\n").encode("utf-8", "backslashreplace")
+        done = subprocess.run(cmd, shell=True, input=data, check=False)
     except OSError as e:
         warn(f"--exec {cmd}: {e}")
         return

@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
-import json
+import io
+from typing import TextIO
 
 from ..findings import MigrationReport
 from .common import route, span, title
 from .fields import migration_record
+from .jsonout import JsonWriter
 
 __all__ = ["migration_json", "migration_line"]
 
 
-def migration_json(m: MigrationReport) -> str:
-    """The `jsonl` line of `analyze` for this operation (no newline)."""
-    return json.dumps(migration_record(m), ensure_ascii=False)
+def migration_json(m: MigrationReport, out: TextIO | None = None) -> str:
+    """The `jsonl` line of `analyze` for this operation (no newline), as
+    analyze writes it to `out` (ASCII only when its encoding is not a UTF)."""
+    return JsonWriter(out if out is not None else io.StringIO()).dumps(migration_record(m))
 
 
 def migration_line(m: MigrationReport, *, verdict: bool = True) -> str:
