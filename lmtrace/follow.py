@@ -22,6 +22,7 @@ them in the rotated file. Nothing here knows a log format.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -144,8 +145,12 @@ class Follower:
         g.line = lines + 1
 
     def close(self) -> None:
-        if self._gen is not None and self.path != STDIN:
-            os.close(self._gen.fd)
+        if self._gen is not None:
+            if self.path != STDIN:
+                os.close(self._gen.fd)
+            else:  # the flag is the terminal's or the pipe's, shared with whoever reads it next
+                with contextlib.suppress(OSError):
+                    os.set_blocking(self._gen.fd, True)
         self._gen = None
 
     # -- polling ----------------------------------------------------------

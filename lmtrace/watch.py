@@ -20,11 +20,16 @@ are returned and forgotten:
   is reported as `incomplete`, as analyze would report it then.
 
 `stop()` judges what is still open as it stands, so that everything a watch
-returned over its life is what analyze says of the same lines. Memory stays
-bounded: settled operations leave the buffer with their events; context
-events, zenpython queue times (coverage) and the reports of settled
-operations (for `overlaps`) are kept only as long as an open operation, or
-one that can still start, may need them.
+returned over its life is what analyze says of the same lines (for each
+operation, the last report returned: a resize is kept after it is judged,
+until its confirm or revert, and returned again when one changes it).
+Memory stays bounded: settled operations leave the buffer with their
+events; context events, zenpython queue times (coverage) and the reports
+of settled operations (for `overlaps`) are kept only as long as an open
+operation, or one that can still start, may need them; what a later call
+needs whatever the gap (a resize awaiting its confirm, a shelve_offload its
+unshelve, an instance's latest host) is kept for at most `HISTORY_MAX`
+instances.
 """
 
 from __future__ import annotations
