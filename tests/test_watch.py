@@ -105,3 +105,24 @@ def test_watch_equals_analyze_for_every_operation_read_in_slices(tmp_path: Path,
         last[m.label] = json.loads(migration_json(m))
     want = {m.label: json.loads(migration_json(m)) for m in analyze(paths, tz=PLUS8).migrations}
     assert last == want
+
+
+def test_idle_logs_move_on_with_the_wall_clock(tmp_path: Path) -> None:
+    samples = Path(__file__).resolve().parents[1] / "samples" / "collector.log"
+    log = tmp_path / "collector.log"
+    log.write_bytes(samples.read_bytes())
+    clock = [1000.0]
+    settle = timedelta(minutes=15)
+    w = Watch([str(log)], from_start=True, tz=PLUS8, judge_every=0, wall=lambda: clock[0])
+    want = list(analyze([str(log)], tz=PLUS8).migrations)
+    got = w.poll()
+    newest = w.now
+    assert newest is not None
+    # nothing written any more: each poll, the logs' now is the newest line's time plus the wall time since
+    last = max(m.end for m in want)
+    for now in (newest, last + settle - timedelta(seconds=1), last + settle):
+        clock[0] = 1000.0 + (now - newest).total_seconds()
+        got += w.poll()
+        assert w.now == now
+        assert [m.label for m in got] == [m.label for m in want if m.end + settle <= now]
+    assert _json(got) == _json(want)
