@@ -144,11 +144,14 @@ class Watch:
         # a backlog is read oldest first: the input furthest behind in log
         # time (or not yet timed) alone, so that the inputs move on together
         # and what is held stays a window, whatever their sizes
+        # (a pipe's backlog cannot be seen: pipes are read every time, lest
+        # a writer that fills one before the other waits on us for ever)
         behind = sorted(
-            (i for i in self.inputs if i.lagging), key=lambda i: (i.latest is not None, i.latest or _NEVER)
+            (i for i in self.inputs if i.lagging and not i.follower.pipe),
+            key=lambda i: (i.latest is not None, i.latest or _NEVER),
         )
         for i in self.inputs:
-            if i.lagging and i is not behind[0]:
+            if behind and i.lagging and not i.follower.pipe and i is not behind[0]:
                 continue
             self._add(i.read(limit=limit))
         self.now = self._now()

@@ -74,3 +74,29 @@ def test_sigint_judges_what_is_open_and_exits_0(tmp_path: Path) -> None:
 
 def _key(m: dict[str, object]) -> tuple[str, str]:
     return (str(m["start"]), str(m["request_id"]))
+
+
+def test_two_fifos_written_one_after_the_other_are_read_to_their_ends(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifos = [tmp_path / "collector.fifo", tmp_path / "zenpython.fifo"]
+    for f in fifos:
+        os.mkfifo(f)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lmtrace", "watch", "--poll", "0.05", "--format", "jsonl", *map(str, fifos)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+    def writer() -> None:  # the whole collector log (far more than a pipe holds), then zenpython's
+        for f, src in zip(fifos, (COLLECTOR, SAMPLES / "zenpython.log")):
+            with f.open("wb") as w:
+                data = src.read_bytes()
+                w.write(data * (1 + (200_000 // len(data))))
+
+    t = threading.Thread(target=writer)
+    t.start()
+    out, err = proc.communicate(timeout=120)
+    t.join()
+    assert proc.returncode == 0, err.decode()
+    assert len(out.splitlines()) >= 5
