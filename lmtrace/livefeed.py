@@ -68,6 +68,7 @@ class LiveInput:
         self._held_bytes = 0
         self._rows: list[Row] = []  # before the clock is known
         self.ignored = False  # kind unknown: not read
+        self.got = False  # the last read handed over lines
         self.lines = 0
         self.events = 0
         self.malformed = 0
@@ -86,6 +87,7 @@ class LiveInput:
 
     def read(self, *, limit: int | None = None) -> list[Event]:
         items = self.follower.poll() if limit is None else self.follower.poll(limit=limit)
+        self.got = bool(items)
         out = self._take(items, at_end=not self.follower.lagging)
         self.advance()
         return out

@@ -164,8 +164,9 @@ class Watch:
 
     @property
     def lagging(self) -> bool:
-        """Whether an input has bytes still to read (a backlog)."""
-        return any(i.follower.lagging for i in self.inputs)
+        """Whether an input has bytes still to read (a backlog), or a pipe
+        gave lines at the last poll (more may be waiting)."""
+        return any(i.follower.lagging or (i.follower.pipe and i.got) for i in self.inputs)
 
     @property
     def done(self) -> bool:
