@@ -222,6 +222,11 @@ def _analyze_stream(
             verdicts=filters.verdicts,
             device=filters.device,
         )
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise UsageError(
+            f"--since {since if since is not None else ''} lies after --until {until if until is not None else ''} "
+            f"({filters.since:%Y-%m-%d %H:%M:%S} > {filters.until:%Y-%m-%d %H:%M:%S} UTC): no time is in that range"
+        )
 
     zen_inputs = [i for i in stream.inputs if i.kind is LogKind.ZENPYTHON]
     coverage_by_file: dict[str, Coverage] = {}
@@ -232,6 +237,9 @@ def _analyze_stream(
             if t is not None:
                 queued_times[e.source.path].append(t)
     for i in zen_inputs:
+        # another ZenPack's queued events prove debug logging was on too
+        queued_times[i.path].extend(i.foreign_queued)
+    for i in zen_inputs:
         coverage_by_file[i.path] = coverage_of(queued_times.get(i.path, ()))
     coverage = (
         coverage_of(t for ts in queued_times.values() for t in ts) if zen_inputs else None
@@ -241,6 +249,7 @@ def _analyze_stream(
     groups, migrations = judge_occurrences(occurrences, coverage=coverage, hmap=hmap)
     shown = tuple(m for m in migrations if filters.matches(m))
     warnings = list(stream.warnings)
+    warnings.extend(_time_filter_warnings(migrations, filters, since, until, stream))
     warnings.extend(_clock_disagreements(occurrences))
     if any(g.operation is LIVE_MIGRATION for g in groups) and not _acts_on_migrations(hmap):
         warnings.append(
@@ -298,6 +307,43 @@ def judge_occurrences(
         judge(g, context=context.get(g.instance_id, ()), coverage=coverage, hmap=hmap) for g in groups
     ]
     return groups, _mark_overlaps(migrations, earlier)
+
+
+def _time_filter_warnings(
+    migrations: Sequence[MigrationReport],
+    filters: Filters,
+    since: str | None,
+    until: str | None,
+    stream: EventStream,
+) -> list[str]:
+    """A zoneless --since/--until is UTC, not the logs' local time: when it
+    excluded migrations, say so, with how many, so that `--since 14:05`
+    meant as local time does not silently match nothing."""
+    if filters.since is None and filters.until is None:
+        return []
+    by_time = Filters(since=filters.since, until=filters.until)
+    excluded = sum(1 for m in migrations if not by_time.matches(m))
+    zoneless = [
+        f"{opt} {text}" for opt, text in (("--since", since), ("--until", until))
+        if text is not None and not _RELATIVE.match(text) and _zoneless(text)
+    ]
+    if not excluded or not zoneless:
+        return []
+    offsets = sorted({i.clock.label for i in stream.inputs if i.clock.label not in ("+00:00", "UTC")})
+    local = f" (the logs' local times are {', '.join(offsets)})" if offsets else ""
+    return [
+        f"{' and '.join(zoneless)}: a time without a zone is UTC, not the logs' local time{local}; "
+        f"the time filter excluded {excluded} of {len(migrations)} live migration(s). "
+        "Add the offset (e.g. '14:05 +08:00') to mean local time"
+    ]
+
+
+def _zoneless(text: str) -> bool:
+    """Whether an absolute time names no zone (then it is UTC)."""
+    try:
+        return _parse_absolute(text, newest=datetime(2000, 1, 1, tzinfo=timezone.utc), option="").tzinfo is None
+    except UsageError:
+        return False
 
 
 # the collector logs an event a few ms after Ceilometer made it and zenpython

@@ -13,6 +13,13 @@ from datetime import datetime
 from typing import Any, Union
 
 __all__ = [
+    "BLANK",
+    "EMPTY_BATCH",
+    "NON_OPENSTACK_DROPPED",
+    "NON_OPENSTACK_QUEUED",
+    "OTHER_LOGGER",
+    "SAME_LOGGER",
+    "SKIP_REASONS",
     "Event",
     "LineCounts",
     "LogKind",
@@ -22,6 +29,7 @@ __all__ = [
     "Trait",
     "TraitType",
     "TraitValue",
+    "skip_label",
 ]
 
 
@@ -140,6 +148,36 @@ class Malformed:
         return f"{self.source}: {self.reason}"
 
 
+EMPTY_BATCH = "empty_batch"
+NON_OPENSTACK_QUEUED = "non_openstack_queued"
+NON_OPENSTACK_DROPPED = "non_openstack_dropped"
+SAME_LOGGER = "same_logger_no_events"
+OTHER_LOGGER = "other_logger"
+BLANK = "blank"
+
+#: why a line was skipped (lmtrace.parse.skips counts them): every reason, in the order reports list them
+SKIP_REASONS = (EMPTY_BATCH, NON_OPENSTACK_QUEUED, NON_OPENSTACK_DROPPED, SAME_LOGGER, OTHER_LOGGER, BLANK)
+
+_LABELS = {
+    (LogKind.COLLECTOR, EMPTY_BATCH): "record_events without events",
+    (LogKind.COLLECTOR, SAME_LOGGER): "dispatcher message without events",
+    (LogKind.ZENPYTHON, SAME_LOGGER): "zenpython message without events",
+}
+_GENERIC = {
+    EMPTY_BATCH: "event line without events",
+    NON_OPENSTACK_QUEUED: "non-OpenStack queued event",
+    NON_OPENSTACK_DROPPED: "non-OpenStack discarded/dropped event",
+    SAME_LOGGER: "same-logger message without events",
+    OTHER_LOGGER: "other logger",
+    BLANK: "blank",
+}
+
+
+def skip_label(kind: LogKind, reason: str) -> str:
+    """A skip reason as a human report says it."""
+    return _LABELS.get((kind, reason)) or _GENERIC.get(reason, reason)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineCounts:
     """Every input line is parsed, skipped (not ours) or malformed."""
@@ -147,6 +185,8 @@ class LineCounts:
     total: int
     parsed: int
     malformed: int
+    #: the skipped lines by reason (lmtrace.parse.skips), adding up to `skipped`
+    skipped_by_reason: tuple[tuple[str, int], ...] = ()
 
     @property
     def skipped(self) -> int:

@@ -145,6 +145,10 @@ class Timeline:
     inputs: tuple[InputClock, ...]
     notes: tuple[str, ...] = ()
     label: str = ""  # the migration's label: its request id, else instance@start
+    #: the report's recommended mapping change, when the recommendation refers to it
+    mapping_change: str | None = None
+    #: where that change goes (`In the ZenPack's events.py (map osi-2.x, ...)`)
+    mapping_change_where: str | None = None
     operation: str = "live-migration"  # which operation moved the VM
     expected_host: str | None = None  # the right final host
 

@@ -48,6 +48,9 @@ class InputSummary:
     malformed: tuple[Malformed, ...]
     #: nothing but whitespace in the file (or nothing at all)
     empty: bool = False
+    #: UTC times of another ZenPack's queued events (zenpython): they show
+    #: that debug logging was on, so they count for coverage
+    foreign_queued: tuple[datetime, ...] = ()
     #: what went wrong with the file while it was read (see lmtrace.parallel)
     warnings: tuple[str, ...] = ()
     #: read only in part (it shrank while read, damaged compressed data):
@@ -224,7 +227,8 @@ def summary_of(scanned: ScannedFile, clock: FileClock, events: int, bad: dict[in
     lines, malformed = scanned.lines, scanned.malformed
     if bad:
         spans = sum(m.source.span for m in bad.values())
-        lines = LineCounts(total=lines.total, parsed=lines.parsed - spans, malformed=lines.malformed + spans)
+        lines = LineCounts(total=lines.total, parsed=lines.parsed - spans, malformed=lines.malformed + spans,
+                           skipped_by_reason=lines.skipped_by_reason)
         malformed = tuple(sorted((*malformed, *bad.values()), key=lambda m: m.source.line))
     return InputSummary(
         path=scanned.path,
@@ -236,6 +240,7 @@ def summary_of(scanned: ScannedFile, clock: FileClock, events: int, bad: dict[in
         empty=scanned.empty,
         warnings=scanned.warnings,
         damaged=scanned.damaged,
+        foreign_queued=_foreign_times(scanned.foreign_queued, clock),
     )
 
 
@@ -258,6 +263,22 @@ def _once_each(names: list[list[str]]) -> tuple[list[list[str]], list[str]]:
         seen[key] = n
         out.append(n)
     return out, repeated
+
+
+def _foreign_times(
+    pairs: Sequence[tuple[datetime | None, datetime | None]], clock: FileClock
+) -> tuple[datetime, ...]:
+    """The UTC times of foreign queued lines: the line's own time through the
+    file's clock, or the event's rcvtime when the clock is only assumed
+    (no OpenStack event to infer it from) or the line has no time."""
+    to_utc = to_utc_of(clock, set())
+    assumed = clock.source.value == "assumed"
+    out = []
+    for local, rcv in pairs:
+        t = rcv if (assumed or local is None) and rcv is not None else (to_utc(local) if local else rcv)
+        if t is not None:
+            out.append(t)
+    return tuple(out)
 
 
 def _clock_for(rows: Sequence[Row], forced: tzinfo | None) -> FileClock:

@@ -162,6 +162,7 @@ def _scan_chunks(
         chunk = unpad(raw)
         padded += chunk.padded
         blank = blank and is_blank(chunk.data)
+        scanner.tally.count_chunk(kind, chunk.data)
         recs = feed(chunk) if feed is not None else scanner.feed(chunk)
         _collect(recs, rows, bad, feed is None)
         if on_bytes is not None:
@@ -170,8 +171,9 @@ def _scan_chunks(
     tail = finish(at_end=at_end) if finish is not None else scanner.finish(at_end=at_end)
     _collect(tail, rows, bad, finish is None)
     return Part(
-        rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank, padded
-    )
+        rows, bad, total, scanner.parsed_lines, scanner.malformed_lines, nbytes, blank, padded,
+        tally=scanner.tally,
+    )  # fmt: skip
 
 
 def _collect(recs: list, rows: list[Row], bad: list[Malformed], events: bool) -> None:  # type: ignore[type-arg]

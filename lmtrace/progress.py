@@ -27,5 +27,16 @@ class Progress:
     #: live migrations found (known once the events are grouped)
     migrations: int | None = None
 
+    def describe(self) -> str:
+        """`reading 2 files (1 done)`; once every byte is read, the events of
+        the files still open are being put together, which "reading" no
+        longer says (it read `1/2 files … 98.7/98.7 MB`)."""
+        if self.stage != "reading":
+            return self.stage
+        files = f"{self.files_total} file{'s' if self.files_total != 1 else ''}"
+        if self.bytes_total and self.bytes_read >= self.bytes_total and self.files_done < self.files_total:
+            return f"read {files}; building events ({self.files_done} done)"
+        return f"reading {files} ({self.files_done} done)"
+
 
 OnProgress = Callable[[Progress], None]

@@ -78,9 +78,13 @@ def expand_paths(patterns: list[str]) -> list[str]:
     `collector.log*` matching `collector.log`, `collector.log.1`,
     `collector.log.2.gz` yields `.2.gz`, `.1`, then the live file: logrotate
     numbers older files higher. A pattern that matches nothing is an error.
+    A directory stands for the log files in it (`_logs_in`).
     """
     out: list[str] = []
     for pattern in patterns:
+        if pattern != STDIN and os.path.isdir(pattern):
+            out.extend(_logs_in(pattern))
+            continue
         if pattern == STDIN or os.path.exists(pattern) or not glob.has_magic(pattern):
             out.append(pattern)
             continue
@@ -89,6 +93,32 @@ def expand_paths(patterns: list[str]) -> list[str]:
             raise InputError(f"{pattern}: no file matches this pattern")
         out.extend(sorted(matches, key=_rotation_key))
     return out
+
+
+# a log file's name: `x.log`, rotated `x.log.1`, compressed `x.log.2.gz`,
+# or logrotate's dateext `x.log-20170123(.gz)`
+_LOG_NAME = re.compile(r"\.log(?:[.-]\w+)*$")
+
+
+def _logs_in(directory: str) -> list[str]:
+    """The log files directly in `directory` (not its subdirectories): the
+    regular files named like a log (`*.log`, `*.log.1`, `*.log.2.gz`,
+    `*.log-20170123`), each rotated set oldest first. A directory without
+    one is an InputError."""
+    try:
+        names = os.listdir(directory)
+    except OSError as e:
+        raise InputError(f"{directory}: cannot list this directory: {e.strerror or e}") from e
+    found = [
+        os.path.join(directory, n)
+        for n in names
+        if not n.startswith(".") and _LOG_NAME.search(n) and os.path.isfile(os.path.join(directory, n))
+    ]
+    if not found:
+        raise InputError(
+            f"{directory}: a directory without a log file in it (files named *.log, *.log.1, *.log.2.gz, …)"
+        )
+    return sorted(found, key=_rotation_key)
 
 
 _ROTATED = re.compile(r"^(?P<base>.*?)(?:\.(?P<n>\d+))?(?:\.(?:gz|bz2|xz))?$")

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 from .events import LineCounts, LogKind, Malformed
 from .opened import OpenedInput, changes
+from .parse import line_counts
 from .parse.rows import Row
+from .parse.skips import SkipTally
 
 __all__ = ["Assembly", "Part", "ScannedFile"]
 
@@ -32,6 +35,8 @@ class ScannedFile:
     damaged: bool = False
     #: lines stripped of a head of NULs or byte-order marks (lmtrace.read.unpad)
     padded: int = 0
+    #: another ZenPack's queued events: (local time, rcvtime), for coverage
+    foreign_queued: tuple[tuple[datetime | None, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,8 @@ class Part:
     short: int | None = None
     #: what stopped the decompression early
     damage: str | None = None
+    #: what the scanner saw of the lines it skipped (lmtrace.parse.skips)
+    tally: SkipTally | None = None
 
 
 class Assembly:
@@ -65,6 +72,7 @@ class Assembly:
         self._blank = True
         self._short: int | None = None
         self._damage: str | None = None
+        self._tally = SkipTally()
 
     def add(self, part: Part) -> list[Row]:
         """The part's rows, their line numbers counted from the file's start."""
@@ -87,6 +95,8 @@ class Assembly:
         if part.short is not None and self._short is None:
             self._short = part.short
         self._damage = self._damage or part.damage
+        if part.tally is not None:
+            self._tally.add(part.tally)
         return rows
 
     def finish(self) -> ScannedFile:
@@ -107,11 +117,12 @@ class Assembly:
             kind=self.kind,
             rows=[],
             malformed=tuple(self._bad),
-            lines=LineCounts(total=total, parsed=self._parsed, malformed=self._malformed),
+            lines=line_counts(total, self._parsed, self._malformed, self._tally),
             empty=self._blank and not damage and short is None,
             warnings=tuple(warnings),
             damaged=bool(damage) or short is not None,
             padded=padded,
+            foreign_queued=tuple(self._tally.foreign_queued),
         )
 
 

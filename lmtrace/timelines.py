@@ -21,9 +21,10 @@ from .findings import (
 from .hops import Hop, HopName, InputClock, Timeline, TimelineEntry
 from .humantime import clock
 from .load import InputSummary
-from .phases import Joins, operation_named, short_type
+from .phases import LIVE_MIGRATION, Joins, Operation, operation_named, short_type
+from .verdict import REFERS_TO_CHANGE
 
-__all__ = ["SKEW_TOLERANCE", "build_timeline", "timeline_for", "timelines_not_ok"]
+__all__ = ["SKEW_TOLERANCE", "build_timeline", "change_where", "timeline_for", "timelines_not_ok"]
 
 
 SKEW_TOLERANCE = timedelta(milliseconds=500)
@@ -79,6 +80,7 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
             f"{SKEW_TOLERANCE.total_seconds():g} s before an earlier hop's; check NTP on the hosts or --tz"
         )
     name = m.display_name or m.instance_id or "?"
+    change = report.summary.recommended_change if REFERS_TO_CHANGE in (m.recommendation or "") else None
     return Timeline(
         title=f"{name}: {m.source_host or '?'} -> {m.destination_host or '?'} ({m.label})",
         request_id=m.request_id,
@@ -100,7 +102,37 @@ def build_timeline(m: MigrationReport, report: Report) -> Timeline:
         label=m.label,
         operation=m.operation,
         expected_host=m.expected_host,
+        mapping_change=change,
+        mapping_change_where=change_where(report) if change else None,
     )
+
+
+def change_where(report: Report) -> str:
+    """Where the recommended mapping change goes, as a sentence (the analyze
+    report and a timeline whose fix refers to it say the same)."""
+    h = report.handler_map
+    where = "your TOML handler map" if h.shape == "toml" else "the ZenPack's events.py"
+    ops = [operation_named(n) for n in report.summary.change_operations or (LIVE_MIGRATION.name,)]
+    proofs = [p for op in ops for p in (op.proof_name, *_revert_name(op))]
+    names = _and([op.name for op in ops])
+    if len(proofs) == 1:
+        phases, which = proofs[0], "the phase that carries"
+    else:
+        phases, which = _and(proofs), "the phases that carry"
+    right = "the destination" if ops == [LIVE_MIGRATION] else "the right final host"
+    return (
+        f"In {where} (map {h.name}, shape {h.shape}), replace the {names} entries with these, "
+        f"so that the host is written by {phases}, {which} {right}:"
+    )
+
+
+def _revert_name(op: Operation) -> list[str]:
+    rt = op.revert_type
+    return [rt.removeprefix("compute.instance.")] if rt else []
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 #: the separate calls of an operation as a note names them (else their steps)

@@ -25,7 +25,7 @@ from .findings import (
 from .humantime import clock, cut, duration, elapsed
 from .phases import Side, classify, short_type
 
-__all__ = ["FIRES", "Facts", "ORDER_SENSITIVE", "RULES", "Rule", "verb_of", "where_of", "rule_failed", "rule_incomplete", "rule_lost", "rule_missed", "rule_ok", "rule_stale"]
+__all__ = ["FIRES", "REFERS_TO_CHANGE", "Facts", "ORDER_SENSITIVE", "RULES", "Rule", "verb_of", "where_of", "rule_failed", "rule_incomplete", "rule_lost", "rule_missed", "rule_ok", "rule_stale"]
 
 
 ORDER_SENSITIVE = timedelta(seconds=1)
@@ -102,6 +102,10 @@ class Facts:
 
     def verb(self, past: str, cond: str) -> str:
         return cond if self.would else past
+
+
+#: how a recommendation refers to the report's recommended mapping change
+REFERS_TO_CHANGE = "see the recommended mapping change"
 
 
 def verb_of(f: Firing, past: str, cond: str) -> str:
@@ -335,12 +339,12 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
     elif f.dest_mapped:
         rec = (
             f"map {short_type(last.event_type)} to no handler in the ZenPack's events.py: {f.proof} "
-            "already writes the right host (see the recommended mapping change)"
+            f"already writes the right host ({REFERS_TO_CHANGE})"
         )
     else:
         rec = (
             f"move {last.handler} from {short_type(last.event_type)} to {f.proof} in the ZenPack's "
-            "events.py (see the recommended mapping change)"
+            f"events.py ({REFERS_TO_CHANGE})"
         )
     return Verdict.STALE, reason, rec
 

@@ -3,6 +3,7 @@
 samples/scenarios/<name>/expected/.
 
     python samples/make_golden.py           # rewrite every golden file (and drop orphans)
+    python samples/make_golden.py --day     # the same, and the generated day's compact report
     python samples/make_golden.py --check   # write nothing; exit 1 if any file is out of date
     python samples/make_golden.py --list    # the shell command behind each golden file
 
@@ -15,6 +16,9 @@ paths relative to it (so the paths inside the reports are stable):
     analyze.fixed.{txt,md,json,jsonl,csv}   the same with --handler-map samples/maps/fixed.toml
                                             (the map with every fix; the resize, evacuate and
                                             unshelve scenarios)
+    analyze.details.{txt,md}                lmtrace analyze <collector> <zenpython> --details
+                                            --format text|markdown (the demo pair only: its
+                                            5 migrations get the compact report by default)
     timeline.{txt,md}                       lmtrace timeline <collector> <zenpython> --request R
                                             --format text|markdown (the demo pair's pdcmtest
                                             migration, `stale` and `skew` only)
@@ -134,6 +138,11 @@ def _cases() -> list[Golden]:
                         f"{d}/expected/analyze{tag}.{ext}", ("analyze", *logs, *zp, "--format", fmt)
                     )
                 )
+        if d == "samples":
+            # the demo pair has more migrations than the full report shows by
+            # itself: its compact report is analyze.txt, the full one this
+            for fmt, ext in TIMELINE_FORMATS.items():
+                out.append(Golden(f"{d}/expected/analyze.details.{ext}", ("analyze", *logs, "--details", "--format", fmt)))
         if d in TIMELINE_OF:
             req = timeline_request(d)
             for fmt, ext in TIMELINE_FORMATS.items():
@@ -205,12 +214,41 @@ def orphans() -> list[Path]:
     )
 
 
+#: the generated day behind samples/day/expected/: 5,000 migrations from a fixed seed, the
+#: compact report at volume. Its logs (~100 MB) are generated when needed, never committed.
+DAY = {"migrations": 5000, "concurrency": 8, "seed": 5000, "batch": 4}
+DAY_FORMATS = {"text": "txt", "markdown": "md"}
+
+
+def day_goldens(workdir: Path) -> dict[str, tuple[Golden, Run]]:
+    """Generate the day into `workdir` and run `lmtrace analyze` on it there
+    (relative paths, so the report does not name `workdir`), once per format."""
+    from lmtrace.synthetic import Options, generate
+
+    generate(Options(**DAY, out=str(workdir)))  # type: ignore[arg-type]
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        return {
+            fmt: (
+                g := Golden(f"samples/day/expected/analyze.{ext}", ("analyze", "collector.log", "zenpython.log", "--format", fmt)),
+                run(g),
+            )
+            for fmt, ext in DAY_FORMATS.items()
+        }
+    finally:
+        os.chdir(cwd)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if a golden is out of date"
     )
     ap.add_argument("--list", action="store_true", help="print each golden file and its command")
+    ap.add_argument(
+        "--day", action="store_true", help="also the generated day (samples/day/expected/; ~30 s)"
+    )
     opts = ap.parse_args(argv)
     os.chdir(ROOT)
     if opts.list:
@@ -249,6 +287,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             p.unlink()
             print(f"removed {p.relative_to(ROOT)}")
+    if opts.day:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for g, r in day_goldens(Path(tmp)).values():
+                have = read_golden(g)
+                if r.exit_code != 0 or have == r.stdout:
+                    failed += r.exit_code != 0
+                    continue
+                changed += 1
+                if opts.check:
+                    print(f"out of date: {g.path}", file=sys.stderr)
+                    continue
+                (ROOT / g.path).parent.mkdir(parents=True, exist_ok=True)
+                (ROOT / g.path).write_bytes(r.stdout.encode("utf-8"))
+                print(f"{'wrote' if have is None else 'updated'} {g.path}")
     verb = "out of date" if opts.check else "written"
     print(f"{len(CASES)} golden files, {changed} {verb}, {failed} failed", file=sys.stderr)
     return 1 if failed or (opts.check and changed) else 0

@@ -40,7 +40,7 @@ def test_events_piped_is_jsonl_with_counts_on_stderr(log: Path) -> None:
         "2017-01-23T06:22:02.771000Z",
         "+08:00",
     )
-    assert f"{log}: collector log, 3 lines: 1 parsed, 1 skipped, 1 malformed; 1 event; UTC offset +08:00 (inferred from 1 event)" in r.stderr
+    assert f"{log}: collector log, 3 lines: 1 parsed, 1 skipped, 1 malformed; skipped: 1 other logger; 1 event; UTC offset +08:00 (inferred from 1 event)" in r.stderr
     assert f"{log}:3: malformed: truncated: the events list does not end with '])'" in r.stderr
 
 
@@ -88,7 +88,8 @@ def test_unknown_kind_suggests_kind_option(tmp_path: Path) -> None:
     p.write_text("hello\nworld\n")
     r = run("events", str(p))
     assert r.exit_code == 2
-    assert f"say which for this file with --kind {p}=zenpython" in r.stderr
+    assert f"{p}: not a format lmtrace reads: no record_events called or Queued event line" in r.stderr
+    assert f"say which with --kind {p}=zenpython (or --kind {p}=collector)" in r.stderr
     assert run("events", str(p), "--kind", "collector").exit_code == 0
     assert run("events", str(p), "--kind", f"{p}=collector").exit_code == 0
 

@@ -76,7 +76,10 @@ def test_every_line_of_a_messy_file_is_accounted_for(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     (i,) = doc["inputs"]
+    by_reason = i["lines"].pop("skipped_by_reason")
     assert i["lines"] == {"total": 7, "parsed": 2, "skipped": 3, "malformed": 2}
+    # the blank line, the dispatcher's Publishing line, the empty batch
+    assert {k: v for k, v in by_reason.items() if v} == {"blank": 1, "same_logger_no_events": 1, "empty_batch": 1}
     assert [m["line"] for m in i["malformed"]] == [4, 5]
     assert f"{p}:4: malformed: truncated" in r.stderr
     assert f"{p}:5: malformed: " in r.stderr
@@ -84,10 +87,11 @@ def test_every_line_of_a_messy_file_is_accounted_for(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["events", "analyze"])
-def test_a_directory_and_an_unreadable_glob_exit_2(tmp_path: Path, command: str) -> None:
+def test_a_directory_without_logs_and_an_unreadable_glob_exit_2(tmp_path: Path, command: str) -> None:
+    (tmp_path / "notes.txt").write_text("not a log\n")
     r = run(command, str(tmp_path))
     assert r.exit_code == 2
-    assert f"Error: {tmp_path}: is a directory, not a log file" in r.stderr
+    assert f"Error: {tmp_path}: a directory without a log file in it" in r.stderr
     assert "Traceback" not in r.stderr
     r = run(command, str(tmp_path / "nothing*.log"))
     assert r.exit_code == 2

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lmtrace import load, parallel, spool
+from lmtrace import parallel, spool
 from lmtrace.clock import parse_tz
 from lmtrace.load import EventStream, load_events
 from lmtrace.render.fields import event_record, input_record

@@ -28,6 +28,7 @@ from lmtrace.humantime import clock, duration, elapsed
 from lmtrace.render import write_report
 from lmtrace.render.common import WIDTH, FileLabels
 from lmtrace.render.fields import MIGRATION_COLUMNS
+from lmtrace.render.overview import View
 from lmtrace.render.terminal import print_report
 
 from . import builders
@@ -194,6 +195,13 @@ def check_migration(m: dict[str, Any]) -> None:
         assert f["reached"] in ("yes", "would")
 
 
+#: `lines.skipped_by_reason` with nothing skipped
+SKIPPED = dict.fromkeys(
+    ("empty_batch", "non_openstack_queued", "non_openstack_dropped", "same_logger_no_events", "other_logger", "blank"),
+    0,
+)
+
+
 def check_document(doc: dict[str, Any]) -> None:
     assert set(doc) == {"migrations", "inputs", "handler_map", "filters", "summary", "warnings"}
     assert list(doc["filters"]) == ["since", "until", "instance", "request", "host", "device", "verdicts"]
@@ -211,8 +219,13 @@ def check_document(doc: dict[str, Any]) -> None:
         }
         assert i["kind"] in ("collector", "zenpython")
         lines = i["lines"]
-        assert set(lines) == {"total", "parsed", "skipped", "malformed"}
+        assert set(lines) == {"total", "parsed", "skipped", "malformed", "skipped_by_reason"}
         assert lines["parsed"] + lines["skipped"] + lines["malformed"] == lines["total"]
+        assert sum(lines["skipped_by_reason"].values()) == lines["skipped"]
+        assert set(lines["skipped_by_reason"]) == {
+            "empty_batch", "non_openstack_queued", "non_openstack_dropped",
+            "same_logger_no_events", "other_logger", "blank",
+        }
         assert re.match(r"^[+-]\d\d:\d\d$|^[A-Za-z_]+/", i["utc_offset"])
         assert i["offset_source"] in ("inferred", "given", "assumed")
         assert ("coverage" in i) == (i["kind"] == "zenpython")
@@ -277,7 +290,9 @@ def test_json_blog_log(blog: Report) -> None:
         "inferred",
         3,
     )
-    assert i["lines"] == {"total": 6, "parsed": 3, "skipped": 3, "malformed": 0}
+    assert i["lines"] == {
+        "total": 6, "parsed": 3, "skipped": 3, "malformed": 0, "skipped_by_reason": SKIPPED | {"blank": 2, "other_logger": 1}
+    }
     assert doc["handler_map"] == {"name": "osi-2.x", "source": "builtin", "shape": "osi-2.x-dict"}
     assert doc["summary"]["verdicts"]["stale"] == 1
     assert (
@@ -311,6 +326,8 @@ def test_json_two_migrations(two: Report) -> None:
         "ok": 0,
     }
     (i,) = doc["inputs"]
+    assert i["lines"]["skipped_by_reason"] == SKIPPED | {"blank": 1, "other_logger": 1}
+    del i["lines"]["skipped_by_reason"]
     assert i["lines"] == {"total": 10, "parsed": 7, "skipped": 2, "malformed": 1}
     assert [m["line"] for m in i["malformed"]] == [10]
 
@@ -416,8 +433,8 @@ def test_text_blog_log(blog: Report) -> None:
     assert flat(blog.migrations[0].recommendation) in flat(text)
     assert "first carried by post.dest.start; the move is proven by post.dest.end" in text
     assert (
-        "collector, 6 lines: 3 parsed, 3 skipped, 0 malformed; UTC offset +08:00 (inferred from 3 events)"
-        in text
+        "collector, 6 lines: 3 parsed, 3 skipped, 0 malformed; UTC offset +08:00 (inferred from 3 events)\n"
+        "     skipped: 1 other logger, 2 blank\n" in text
     )
     assert "osi-2.x (source: builtin; shape: osi-2.x-dict)" in text
     assert "verdicts:   failed 0  incomplete 0  lost 0  missed 0  stale 1  ok 0" in text
@@ -853,7 +870,7 @@ def test_rich_report_fits_every_width(width: int) -> None:
     from lmtrace.render.common import phase_rows
 
     report = analyze([str(SAMPLES / "collector.log"), str(SAMPLES / "zenpython.log")])
-    out = _rich_at(width, lambda c: print_report(report, c))
+    out = _rich_at(width, lambda c: print_report(report, c, View(details=True)))
     # the mapping change is printed unwrapped on purpose: it is pasted into events.py
     out = out.rsplit("recommended mapping change", 1)[0]
     files = FileLabels(i.path for i in report.inputs)

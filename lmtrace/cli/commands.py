@@ -17,11 +17,14 @@ from ..findings import Report
 from ..handlers import BUILTIN_MAPS, DEFAULT_MAP, HandlerMap
 from ..progress import OnProgress
 from ..render import choose
+from ..render.overview import AUTO_DETAILS, DEFAULT_LIMIT, GROUP_BY, View
 from ..spool import stream_events
 from .options import (
+    TimelineCommand,
     _Exit,
     _stdout_isatty,
     _verdict_list,
+    check_handler_map_choice,
     format_option,
     guarded,
     input_options,
@@ -116,7 +119,7 @@ def events(
 
 @cli.command()
 @input_options
-@format_option("text")
+@format_option("text", html=True)
 @click.option(
     "--zenpack",
     type=click.Choice(sorted(BUILTIN_MAPS)),
@@ -160,6 +163,28 @@ def events(
     help="After the report, the timeline of every migration whose verdict is not ok "
     "(as `lmtrace timeline` prints it; json: a `timelines` key; not with jsonl or csv).",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Rows of the table of migrations needing action (and of --group-by tables, and sections "
+    "with --details); 0: all. Human formats only: json, jsonl and csv hold everything.",
+)
+@click.option(
+    "--details/--no-details",
+    "details",
+    default=None,
+    help=f"Every migration in full (phases, firings). Default: in full when the report holds at most "
+    f"{AUTO_DETAILS} migrations, else the compact report.",
+)
+@click.option(
+    "--group-by",
+    "group_by",
+    metavar="host|instance|verdict|day[,...]",
+    help="Add a summary table per group: migrations and verdicts per host (source or destination), "
+    "instance, verdict or UTC day.",
+)
 @guarded
 def analyze(
     files: tuple[str, ...],
@@ -181,6 +206,9 @@ def analyze(
     verdicts: str | None,
     fail_on: str | None,
     with_timeline: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    details: bool | None = None,
+    group_by: str | None = None,
 ) -> None:
     """Judge every live migration in the logs: did Zenoss put the VM on the
     right host? One verdict per migration (ok, stale, missed, lost, failed,
@@ -202,6 +230,8 @@ def analyze(
         raise click.UsageError(
             f"--timeline cannot be combined with --format {fmt} (one migration per line); use --format json"
         )
+    check_handler_map_choice(handler_map_path)
+    view = View(limit=limit, details=details, group_by=_group_list(group_by))
     fail = _verdict_list(fail_on, "--fail-on")
     filters = Filters(
         instance=instance,
@@ -222,9 +252,9 @@ def analyze(
         from ..render import write_report_with_timelines
         from ..timelines import timelines_not_ok
 
-        write_report_with_timelines(report, timelines_not_ok(report), fmt, out)
+        write_report_with_timelines(report, timelines_not_ok(report), fmt, out, view)
     else:
-        write_report(report, fmt, out)
+        write_report(report, fmt, out, view)
     out.flush()
     strict_damage(report.inputs, strict)
     problems = []
@@ -240,7 +270,7 @@ def analyze(
         raise _Exit("; ".join(problems), int(ExitStatus.FINDING))
 
 
-@cli.command()
+@cli.command(cls=TimelineCommand)
 @input_options
 @format_option("text")
 @click.option(
@@ -294,6 +324,7 @@ def timeline(
 
     if request is None and instance is None:
         raise click.UsageError("give --request REQ or --instance ID|NAME (or both)")
+    check_handler_map_choice(handler_map_path)
     hmap = resolve_handler_map(zenpack, handler_map_path)
     report = _analysis(files, hmap, kind_specs, tz_specs, jobs, quiet)
     found = timeline_for(report, request=request, instance=instance)
@@ -317,6 +348,18 @@ def timeline(
             f"{sum(i.lines.malformed for i in report.inputs)} malformed line(s) (--strict)",
             int(ExitStatus.FINDING),
         )
+
+
+def _group_list(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    out = []
+    for part in value.replace(" ", "").split(","):
+        if part and part not in GROUP_BY:
+            raise UsageError(f"--group-by {part}: choose from {', '.join(GROUP_BY)}")
+        if part and part not in out:
+            out.append(part)
+    return tuple(out)
 
 
 def _analysis(

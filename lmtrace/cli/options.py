@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from typing import Any, TypeVar
@@ -19,10 +21,11 @@ from ..errors import ExitStatus, LmtraceError, OutputError, UsageError
 from ..events import LogKind
 from ..findings import Verdict
 from ..load import InputSummary
-from ..render import FORMATS
+from ..render import FORMATS, REPORT_FORMATS
+from ..render.common import skipped_text
 from .output import drop_stdout, stdout
 
-__all__ = ["F", "MAX_MALFORMED_SHOWN", "format_option", "guarded", "input_options", "internal_error_message", "parse_kind_specs", "parse_tz_specs", "report_inputs"]
+__all__ = ["F", "MAX_MALFORMED_SHOWN", "TimelineCommand", "check_handler_map_choice", "format_option", "guarded", "input_options", "internal_error_message", "parse_kind_specs", "parse_tz_specs", "report_inputs"]
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,14 +99,15 @@ def input_options(f: F) -> F:
     return f
 
 
-def format_option(default_piped: str) -> Callable[[F], F]:
+def format_option(default_piped: str, *, html: bool = False) -> Callable[[F], F]:
+    extra = " html: one self-contained file (no network), open it in a browser." if html else ""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(REPORT_FORMATS if html else FORMATS),
         default="auto",
         show_default=True,
-        help=f"Output format. auto: rich on a terminal, {default_piped} when piped.",
+        help=f"Output format. auto: rich on a terminal, {default_piped} when piped.{extra}",
     )
 
 
@@ -138,13 +142,27 @@ def _stdout_isatty() -> bool:
 def report_inputs(
     inputs: Sequence[InputSummary], warnings: Sequence[str], *, quiet: bool
 ) -> None:
-    """Per-file counts (unless quiet), malformed lines and warnings on stderr."""
+    """Per-file counts (unless quiet), malformed lines and warnings on stderr;
+    on a terminal, long lines wrap at spaces (the terminal would cut words)."""
     if not quiet:
         for i in inputs:
-            sys.stderr.write(_summary_line(i) + "\n")
+            sys.stderr.write(err_wrap(_summary_line(i)))
     _report_malformed(inputs)
     for w in warnings:
-        sys.stderr.write(f"warning: {w}\n")
+        sys.stderr.write(err_wrap(f"warning: {w}"))
+
+
+def err_wrap(line: str) -> str:
+    """`line` and its newline for stderr: wrapped at spaces to the terminal's
+    width, continuation lines indented, when stderr is a terminal; as is
+    otherwise (a log file or a pipe keeps one line per fact, for grep)."""
+    if not sys.stderr.isatty():
+        return line + "\n"
+    width = shutil.get_terminal_size().columns
+    wrapped = textwrap.wrap(
+        line, width=max(width - 1, 40), subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
+    return "\n".join(wrapped or [line]) + "\n"
 
 
 def _report_malformed(inputs: Sequence[InputSummary]) -> None:
@@ -173,7 +191,7 @@ def _summary_line(i: InputSummary) -> str:
     c = i.lines
     return (
         f"{i.path}: {i.kind.value} log, {_n(c.total, 'line')}: {c.parsed} parsed, {c.skipped} skipped, "
-        f"{c.malformed} malformed; {_n(i.events, 'event')}; UTC offset {i.clock.label} ({i.clock.how})"
+        f"{c.malformed} malformed{skipped_text(i)}; {_n(i.events, 'event')}; UTC offset {i.clock.label} ({i.clock.how})"
     )
 
 
@@ -196,6 +214,39 @@ def _verdict_list(value: str | None, option: str) -> frozenset[Verdict] | None:
     return frozenset(out)
 
 
+class TimelineCommand(click.Command):
+    """`lmtrace timeline`: an option of `analyze` it does not have (`--since`)
+    gets a pointer to `analyze`, not click's guess of a look-alike name
+    (`--instance`, `--kind`) that does something else."""
+
+    analyze_only = ("--since", "--until", "--host", "--device", "--verdict", "--fail-on", "--timeline")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as e:
+            name = e.option_name.split("=", 1)[0]
+            if name in self.analyze_only:
+                raise click.UsageError(
+                    f"timeline has no {name}: it shows the migrations that --request or --instance name; "
+                    f"`lmtrace analyze {name} …` filters the report, and `lmtrace analyze --timeline` "
+                    "adds the timelines of the migrations it reports that are not ok",
+                    ctx,
+                ) from None
+            raise
+
+
+def check_handler_map_choice(handler_map_path: str | None) -> None:
+    """--handler-map replaces the built-in map: naming a --zenpack as well is
+    a contradiction, not a silent override."""
+    ctx = click.get_current_context()
+    source = ctx.get_parameter_source("zenpack")
+    if handler_map_path is not None and source not in (None, click.core.ParameterSource.DEFAULT):
+        raise click.UsageError(
+            f"--handler-map {handler_map_path} replaces the built-in map: give it or --zenpack "
+            f"{ctx.params.get('zenpack')}, not both",
+            ctx,
+        )
 def internal_error_message(e: BaseException, files: Sequence[str]) -> str:
     """One line for an error lmtrace did not expect: what, on which inputs,
     and what to do."""

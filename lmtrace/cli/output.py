@@ -23,7 +23,7 @@ from ..errors import OutputError
 __all__ = ["can_encode_all", "drop_stdout", "stdout"]
 
 
-_HUMAN = ("text", "markdown", "rich")
+_HUMAN = ("text", "markdown", "rich", "html")
 
 
 _ASCII_TYPOGRAPHY = str.maketrans({"→": "->", "·": "-", "…": "...", "—": "--", "–": "-", "✓": "v"})

@@ -193,19 +193,27 @@ class _output:
         from ..render.oneline import migration_json, migration_line
 
         if self.fmt == "rich":
+            from ..render.oneline import OPEN_HEAD, open_rows
             from ..render.terminal import live_table
 
             self._live = live_table(sys.stdout)
-            printer, show = self._live.__enter__()
-            return (lambda m: printer(m, migration_line(m, verdict=False))), show
+            live, line, table = self._live.__enter__()
+
+            def emit(m: MigrationReport) -> None:
+                live.console.print(line(m.verdict.value, migration_line(m, verdict=False)))
+
+            def show(ms: list[MigrationReport]) -> None:
+                live.update(table(OPEN_HEAD, open_rows(ms)), refresh=True)
+
+            return emit, show
 
         out = stdout(self.fmt)  # unencodable characters escaped, write errors as OutputError
 
-        def emit(m: MigrationReport) -> None:
+        def write(m: MigrationReport) -> None:
             out.write((migration_json(m, out) if self.fmt == "jsonl" else migration_line(m)) + "\n")
             out.flush()
 
-        return emit, None
+        return write, None
 
     def __exit__(self, *exc: Any) -> None:
         if self._live is not None:

@@ -17,8 +17,10 @@ from typing import Protocol
 from ..errors import InputError
 from ..events import Event, LineCounts, LogKind, Malformed
 from ..read import STDIN, Chunk, iter_chunks, open_input
+from .foreign import looks_like
+from .skips import SkipTally, breakdown
 
-__all__ = ["ParsedFile", "Scanner", "make_scanner", "parse_chunks", "parse_file", "sniff", "sniff_kind", "sniffed_chunks"]
+__all__ = ["ParsedFile", "Scanner", "line_counts", "make_scanner", "parse_chunks", "parse_file", "sniff", "sniff_kind", "sniffed_chunks"]
 
 
 class Scanner(Protocol):
@@ -29,6 +31,8 @@ class Scanner(Protocol):
     parsed_lines: int
     #: lines that were ours but unreadable
     malformed_lines: int
+    #: what it saw of the lines it skipped (lmtrace.parse.skips)
+    tally: SkipTally
 
     def feed(self, chunk: Chunk) -> list[Event | Malformed]: ...
 
@@ -56,11 +60,15 @@ def make_scanner(kind: LogKind, path: str, *, full: bool = True) -> Scanner:
 # near the top (a noisy log): oslo.log writes milliseconds after a dot and a
 # PID, Zenoss' logging after a comma and the level.
 _MARKERS = (
-    (b"record_events called", LogKind.COLLECTOR),
+    (b"record_events called (events=", LogKind.COLLECTOR),
     (b"ueued event (total of", LogKind.ZENPYTHON),
     (b"iscarded event - queue overflow", LogKind.ZENPYTHON),
     (b"zen.zenpython", LogKind.ZENPYTHON),
-    (b"ceilometer", LogKind.COLLECTOR),
+)
+# `ceilometer` names the collector only on a log line (a date or syslog's
+# `Jan 23 14:22:02` first), not in prose that mentions it
+_CEILOMETER_LINE = re.compile(
+    rb"^(?:\d{4}-\d\d-\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)[^\n]*ceilometer", re.M
 )
 _OSLO_PREFIX = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ [A-Z]+ ", re.M)
 _ZEN_PREFIX = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ", re.M)
@@ -71,6 +79,8 @@ def sniff(head: bytes) -> LogKind | None:
     for marker, kind in _MARKERS:
         if marker in head:
             return kind
+    if _CEILOMETER_LINE.search(head):
+        return LogKind.COLLECTOR
     if _OSLO_PREFIX.search(head):
         return LogKind.COLLECTOR
     if _ZEN_PREFIX.search(head):
@@ -99,6 +109,16 @@ def parse_chunks(chunks: Iterable[Chunk], scanner: Scanner) -> Iterator[Event | 
 SNIFF_BYTES = 1 << 20
 
 
+def line_counts(total: int, parsed: int, malformed: int, tally: SkipTally) -> LineCounts:
+    """A file's line counts, the skipped lines broken down by reason."""
+    return LineCounts(
+        total=total,
+        parsed=parsed,
+        malformed=malformed,
+        skipped_by_reason=breakdown(total - parsed - malformed, tally),
+    )
+
+
 def parse_file(path: str, *, kind: LogKind | None = None, full: bool = True) -> ParsedFile:
     """Read one file (or `-`) into a `ParsedFile`.
 
@@ -112,11 +132,12 @@ def parse_file(path: str, *, kind: LogKind | None = None, full: bool = True) -> 
         total = 0
         for chunk in chunks:
             total += chunk.lines
+            scanner.tally.count_chunk(kind, chunk.data)
             for rec in scanner.feed(chunk):
                 (events if isinstance(rec, Event) else malformed).append(rec)  # type: ignore[arg-type]
         for rec in scanner.finish():
             (events if isinstance(rec, Event) else malformed).append(rec)  # type: ignore[arg-type]
-    counts = LineCounts(total=total, parsed=scanner.parsed_lines, malformed=scanner.malformed_lines)
+    counts = line_counts(total, scanner.parsed_lines, scanner.malformed_lines, scanner.tally)
     return ParsedFile(
         path=path, kind=kind, events=tuple(events), malformed=tuple(malformed), lines=counts
     )
@@ -143,16 +164,26 @@ def sniff_kind(path: str, first: Chunk | None) -> LogKind:
     """The kind of a file whose first chunk is `first` (None: empty).
     Raises an `InputError` that suggests `--kind` when it cannot be told."""
     head = first.data[:SNIFF_BYTES] if first is not None else b""
+    other = looks_like(head)
+    if other is not None:
+        raise InputError(f"{path}: not a format lmtrace reads; it looks like {other}. {_WHAT_WE_READ}")
     kind = sniff(head)
     if kind is not None:
         return kind
     if first is None or not first.data or first.data.isspace():
         return LogKind.COLLECTOR  # empty or blank: nothing to misread
     raise InputError(
-        f"{path}: cannot tell whether this is a ceilometer collector log or a "
-        "zenpython log (no record_events or Queued event line near the top); "
-        f"say which for this file with --kind {path}=zenpython (or --kind {path}=collector)"
+        f"{path}: not a format lmtrace reads: no record_events called or Queued event line, and no "
+        f"collector or zenpython log prefix, in its first MiB. {_WHAT_WE_READ} If it is one of those "
+        f"logs with its first event further in, say which with --kind {path}=zenpython "
+        f"(or --kind {path}=collector)"
     )
+
+
+_WHAT_WE_READ = (
+    "lmtrace reads Ceilometer collector logs (the Zenoss dispatcher's `record_events called` lines) "
+    "and zenpython debug logs (`Queued event` lines)."
+)
 
 
 def _chain(first: Chunk | None, rest: Iterator[Chunk]) -> Iterator[Chunk]:

@@ -42,9 +42,20 @@ from datetime import datetime, timezone
 from sys import intern
 from typing import Any
 
-from ..events import Event, LogKind, Malformed, Source, Status, Trait, TraitType, TraitValue
+from ..events import (
+    EMPTY_BATCH,
+    Event,
+    LogKind,
+    Malformed,
+    Source,
+    Status,
+    Trait,
+    TraitType,
+    TraitValue,
+)
 from ..read import Chunk
 from .rows import Row, row_event
+from .skips import SkipTally, logger_of
 
 __all__ = ["CollectorScanner", "parse_generated"]
 
@@ -66,6 +77,7 @@ _HOT_NEEDLES = tuple(
 )
 _TRAIT_SEP = "> <Trait: "
 _RECORDED = Status.RECORDED
+_LOGGER = logger_of(LogKind.COLLECTOR)
 EXCERPT = 120
 
 
@@ -99,6 +111,7 @@ class CollectorScanner:
         self.full = full
         self.parsed_lines = 0
         self.malformed_lines = 0
+        self.tally = SkipTally()
         # one str object per distinct type/host/...: less memory, and
         # pickle sends a repeated object once
         seen: dict[str, str] = {}
@@ -136,7 +149,11 @@ class CollectorScanner:
             counted_to = start
             text = data[start:end].decode("utf-8", "replace").rstrip("\r")
             records = self._parse_line(text, line, chunk.offset + start, line in chunk.truncated)
-            if records:
+            if data.find(_LOGGER, start, pos) >= 0:
+                self.tally.record_lines += 1
+            if not records:
+                self.tally.known[EMPTY_BATCH] += 1
+            else:
                 if isinstance(records[0], Malformed):
                     self.malformed_lines += 1
                 else:

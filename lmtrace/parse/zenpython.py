@@ -74,14 +74,25 @@ Reading one event dict into an `Event` is lmtrace.parse.zenevent's job.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from ..events import Event, LogKind, Malformed, Source, Status, Trait
+from ..events import (
+    NON_OPENSTACK_DROPPED,
+    NON_OPENSTACK_QUEUED,
+    Event,
+    LogKind,
+    Malformed,
+    Source,
+    Status,
+    Trait,
+)
 from ..read import Chunk
 from .pyrepr import ReprError, parse
+from .skips import SkipTally, logger_of
 from .zenevent import (
     event_from,
     foreign,
@@ -137,6 +148,9 @@ _JUNK = re.compile(rb"(?:\x00|\xef\xbb\xbf|[\x01-\x08\x0b\x0c\x0e-\x1f])+")
 _BLANKS = b" \t\r"
 
 
+_LOGGER = logger_of(LogKind.ZENPYTHON)
+
+
 _OPEN_BRACE = 0x7B
 
 
@@ -183,6 +197,7 @@ class ZenpythonScanner:
         self.full = full
         self.parsed_lines = 0
         self.malformed_lines = 0
+        self.tally = SkipTally()
         self._open: _Open | None = None
         self._second: tuple[bytes, datetime | None] = (b"", None)
 
@@ -237,6 +252,8 @@ class ZenpythonScanner:
             return nxt, line + 1
         prefix = _PREFIX.fullmatch(data, start, ms)
         offset = chunk.offset + start
+        if data.find(_LOGGER, start, ms) >= 0:
+            self.tally.record_lines += 1
         if prefix is None:
             # NULs or a BOM before the timestamp (a log cut and written again)
             junk = _JUNK.match(data, start, ms)
@@ -246,21 +263,25 @@ class ZenpythonScanner:
             # the marker inside some other message: never skipped unless plainly
             # another ZenPack's event, as the line may be ours
             text = data[start:end].decode("utf-8", "replace")
-            if not foreign(text[ms - start :]):
+            if foreign(text[ms - start :]):
+                self._foreign(_STATUSES[k], 1, None, None)
+            else:
                 reason = f"{_MARKER_NAMES[k]!r} after text that is not zenpython's log prefix"
                 out.append(self._malformed(line, offset, 1, reason, data[start:end]))
-            return nxt, line + 1
-        if line in chunk.truncated:
-            if not foreign(data[start:end].decode("utf-8", "replace")):
-                out.append(self._malformed(line, offset, 1, truncated_reason(1), data[start:end]))
             return nxt, line + 1
         local_time = None
         if prefix[1] is not None:
             local_time = self._local_time(prefix[1], prefix[2])
-            if local_time is None:
-                ts = prefix[1].decode() + "," + prefix[2].decode()
-                out.append(self._malformed(line, offset, 1, f"bad timestamp {ts!r}", data[start:end]))
-                return nxt, line + 1
+        if line in chunk.truncated:
+            if foreign(data[start:end].decode("utf-8", "replace")):
+                self._foreign(_STATUSES[k], 1, local_time, None)
+            else:
+                out.append(self._malformed(line, offset, 1, truncated_reason(1), data[start:end]))
+            return nxt, line + 1
+        if prefix[1] is not None and local_time is None:
+            ts = prefix[1].decode() + "," + prefix[2].decode()
+            out.append(self._malformed(line, offset, 1, f"bad timestamp {ts!r}", data[start:end]))
+            return nxt, line + 1
         tail = _TAILS[k].match(data, ms, end)
         if tail is None or tail.end() >= end or data[tail.end()] != _OPEN_BRACE:
             reason = f"no event dict after {_MARKER_NAMES[k]!r}"
@@ -341,7 +362,9 @@ class ZenpythonScanner:
         if o.overflow:
             out += self._cut(o, f"event dict longer than {PENDING_LIMIT >> 20} MiB: not read")
         else:
-            rec = self._record(b"".join(o.parts).rstrip(), o.status, o.line, o.offset, o.span, o.local_time, o.head)
+            rec = self._record(
+                b"".join(o.parts).rstrip(), o.status, o.line, o.offset, o.span, o.local_time, o.head
+            )
             if rec is not None:
                 out.append(rec)
         return False
@@ -367,6 +390,7 @@ class ZenpythonScanner:
                 value = parse(text)
             except ReprError as e:
                 if foreign(text):
+                    self._foreign(status, span, local_time, None)
                     return None
                 return self._malformed(line, offset, span, f"unreadable event dict: {e}", head)
             if not isinstance(value, dict):  # pragma: no cover - text starts with '{'
@@ -380,7 +404,22 @@ class ZenpythonScanner:
             return self._malformed(line, offset, span, result, head)
         if result is not None:
             self.parsed_lines += span
+        else:
+            self._foreign(status, span, local_time, fields.get("rcvtime"))
         return result
+
+    def _foreign(self, status: Status, span: int, local_time: datetime | None, rcvtime: Any) -> None:
+        """Count another ZenPack's event (skipped); a queued one still shows
+        that debug logging was on: its time goes to coverage."""
+        if status is not Status.QUEUED:
+            self.tally.known[NON_OPENSTACK_DROPPED] += span
+            return
+        self.tally.known[NON_OPENSTACK_QUEUED] += span
+        rcv = None
+        if isinstance(rcvtime, (int, float)) and not isinstance(rcvtime, bool):
+            with contextlib.suppress(OverflowError, OSError, ValueError):
+                rcv = datetime.fromtimestamp(rcvtime, timezone.utc)
+        self.tally.foreign_queued.append((local_time, rcv))
 
     def _local_time(self, hms: bytes, millis: bytes) -> datetime | None:
         """The prefix's time; the last second is kept, as lines come in bursts."""
@@ -395,6 +434,7 @@ class ZenpythonScanner:
         ZenPack's event class."""
         raw = o.head if o.overflow else b"".join(o.parts) + last
         if foreign(raw.decode("utf-8", "replace")):
+            self._foreign(o.status, o.span, o.local_time, None)
             return []
         return [self._malformed(o.line, o.offset, o.span, reason, o.head)]
 

@@ -19,11 +19,14 @@ if TYPE_CHECKING:
     from ..findings import Report
     from ..hops import Timeline
     from ..load import EventStream
+    from .overview import View
 
 FORMATS = ("auto", "rich", "text", "markdown", "json", "jsonl", "csv")
+#: `lmtrace analyze` also writes one self-contained HTML file
+REPORT_FORMATS = (*FORMATS, "html")
 _MACHINE = ("json", "jsonl", "csv")
 
-__all__ = ["FORMATS", "choose", "write_events", "write_report", "write_report_with_timelines", "write_timeline"]
+__all__ = ["FORMATS", "REPORT_FORMATS", "choose", "write_events", "write_report", "write_report_with_timelines", "write_timeline"]
 
 
 def choose(requested: str, *, stdout_isatty: bool, piped: str) -> str:
@@ -32,8 +35,10 @@ def choose(requested: str, *, stdout_isatty: bool, piped: str) -> str:
     return "rich" if stdout_isatty else piped
 
 
-def write_report(report: Report, fmt: str, out: TextIO) -> None:
-    """Write `report` to `out` as `fmt` (json, jsonl, csv, text, markdown, rich)."""
+def write_report(report: Report, fmt: str, out: TextIO, view: View | None = None) -> None:
+    """Write `report` to `out` as `fmt` (json, jsonl, csv, text, markdown,
+    rich, html). `view` says how much the human formats show (compact or in
+    full: lmtrace.render.overview); the machine formats hold everything."""
     if fmt in _MACHINE:
         from .machine import write_report_machine
 
@@ -41,15 +46,19 @@ def write_report(report: Report, fmt: str, out: TextIO) -> None:
     elif fmt == "text":
         from .text import write_report_text
 
-        write_report_text(report, out)
+        write_report_text(report, out, view)
     elif fmt == "markdown":
         from .markdown import write_report_markdown
 
-        write_report_markdown(report, out)
+        write_report_markdown(report, out, view)
     elif fmt == "rich":
         from .terminal import print_report
 
-        print_report(report, out)
+        print_report(report, out, view)
+    elif fmt == "html":
+        from .html import write_report_html
+
+        write_report_html(report, out, view)
     else:  # pragma: no cover - click restricts the choices
         raise ValueError(fmt)
 
@@ -84,7 +93,7 @@ def write_timeline(timelines: Sequence[Timeline], fmt: str, out: TextIO) -> None
 
 
 def write_report_with_timelines(
-    report: Report, timelines: Sequence[Timeline], fmt: str, out: TextIO
+    report: Report, timelines: Sequence[Timeline], fmt: str, out: TextIO, view: View | None = None
 ) -> None:
     """`analyze --timeline`: the report, then the timelines in the same
     format family; for json one document with a `timelines` key added.
@@ -92,12 +101,15 @@ def write_report_with_timelines(
     for timelines: a ValueError (the CLI refuses the combination first)."""
     if fmt in ("jsonl", "csv"):
         raise ValueError(f"--timeline cannot be combined with --format {fmt}")
+    if fmt == "html":  # its problem migrations are drawn as lanes already
+        write_report(report, fmt, out, view)
+        return
     if fmt == "json":
         from .machine import write_report_and_timelines_json
 
         write_report_and_timelines_json(report, timelines, out)
         return
-    write_report(report, fmt, out)
+    write_report(report, fmt, out, view)
     heading = f"Timelines of the {len(timelines)} migration(s) whose verdict is not ok"
     if fmt == "markdown":
         out.write(f"\n## {heading}\n\n")

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from ..correlate import Coverage
-from ..events import LogKind
+from ..events import LogKind, skip_label
 from ..findings import (
     AppliedFilters,
     Firing,
@@ -30,11 +30,9 @@ from ..findings import (
     Verdict,
 )
 from ..humantime import clock, duration, elapsed
-from ..load import InputSummary
-from ..phases import LIVE_MIGRATION, OPERATIONS, Operation, Side, operation_named
-from .fields import (
-    phase_name,
-)
+from ..load import EventStream, InputSummary
+from ..phases import LIVE_MIGRATION, OPERATIONS, Side, operation_named
+from .fields import iso, phase_name
 
 WIDTH = 118  # text lines stay below 120 columns where the content allows
 
@@ -357,6 +355,23 @@ def verdict_counts(report: Report) -> list[tuple[str, int]]:
     return [(v.value, report.summary.verdicts.get(v.value, 0)) for v in Verdict]
 
 
+def skipped_why(i: InputSummary) -> str:
+    """`10 other logger, 2 blank`: the skipped lines by reason ("" when none)."""
+    return ", ".join(f"{n} {skip_label(i.kind, r)}" for r, n in i.lines.skipped_by_reason)
+
+
+def skipped_text(i: InputSummary) -> str:
+    """`; skipped: 10 other logger, 2 blank` to follow the line counts ("" when none)."""
+    why = skipped_why(i)
+    return f"; skipped: {why}" if why else ""
+
+
+def input_facts(i: InputSummary, cov: Coverage | None) -> list[str]:
+    """An input's lines in a report: counts, skipped lines by reason, coverage."""
+    why = skipped_why(i)
+    return [input_line(i), *([f"skipped: {why}"] if why else []), *coverage_lines(i, cov)]
+
+
 def input_line(i: InputSummary) -> str:
     c = i.lines
     return (
@@ -392,29 +407,43 @@ def coverage_lines(i: InputSummary, cov: Coverage | None) -> list[str]:
 
 
 def change_where(report: Report) -> str:
-    h = report.handler_map
-    where = "your TOML handler map" if h.shape == "toml" else "the ZenPack's events.py"
-    ops = [operation_named(n) for n in report.summary.change_operations or (LIVE_MIGRATION.name,)]
-    proofs = [p for op in ops for p in (op.proof_name, *_revert_name(op))]
-    names = _and([op.name for op in ops])
-    if len(proofs) == 1:
-        phases, which = proofs[0], "the phase that carries"
-    else:
-        phases, which = _and(proofs), "the phases that carry"
-    right = "the destination" if ops == [LIVE_MIGRATION] else "the right final host"
-    return (
-        f"In {where} (map {h.name}, shape {h.shape}), replace the {names} entries with these, "
-        f"so that the host is written by {phases}, {which} {right}:"
-    )
+    from ..timelines import change_where as where
 
-
-def _revert_name(op: Operation) -> list[str]:
-    rt = op.revert_type
-    return [rt.removeprefix("compute.instance.")] if rt else []
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return where(report)
 
 
 NO_CHANGE = "none: no stale or missed migration here shows post.dest.end carrying the destination"
+
+
+def event_rows(stream: EventStream) -> tuple[str, tuple[str, ...], list[tuple[str, ...]]]:
+    """The rich events table: its title, head and rows (the day said once in
+    the title when every event is on one UTC day)."""
+    head: tuple[str, ...] = (
+        "time (UTC)", "file:line", "status", "event type", "request", "name", "host", "event type (status)",
+    )  # fmt: skip
+    # a file by its name (the stderr lines give the paths), its path when two share a name
+    names = [os.path.basename(i.path) or i.path for i in stream.inputs]
+    label = {i.path: n if names.count(n) == 1 else i.path for i, n in zip(stream.inputs, names)}
+    rows: list[tuple[str, ...]] = []
+    for e in stream.events:
+        t = iso(e.logged_at or e.time) or "-"
+        kind = e.event_type.replace("compute.instance.", "")
+        rows.append(
+            (
+                t.replace("T", " ").rstrip("Z")[:23],
+                f"{label.get(e.source.path, e.source.path)}:{e.source.line}",
+                e.status.value,
+                kind,
+                e.request_id or "-",
+                e.display_name or "-",
+                e.host_name or "-",
+                f"{kind} ({e.status.value})",
+            )
+        )
+    title = f"{len(stream.events)} events"
+    days = {r[0][:10] for r in rows if r[0] != "-"}
+    if len(days) == 1:
+        # one day: said once in the title, each row shows the time of day
+        title += f" on {days.pop()} (UTC)"
+        rows = [(r[0][11:] or r[0], *r[1:]) for r in rows]
+    return title, head, rows

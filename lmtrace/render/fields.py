@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..correlate import Coverage, Stretch
-from ..events import Event, LineCounts, LogKind, TraitValue
+from ..events import SKIP_REASONS, Event, LineCounts, LogKind, TraitValue
 from ..findings import (
     AppliedFilters,
     CorrectedBy,
@@ -119,8 +119,15 @@ def event_record(e: Event, utc_offset: str | None = None) -> dict[str, Any]:
     }
 
 
-def lines_record(c: LineCounts) -> dict[str, int]:
-    return {"total": c.total, "parsed": c.parsed, "skipped": c.skipped, "malformed": c.malformed}
+def lines_record(c: LineCounts) -> dict[str, Any]:
+    """`skipped_by_reason` holds every reason of lmtrace.parse.skips, zeros included."""
+    return {
+        "total": c.total,
+        "parsed": c.parsed,
+        "skipped": c.skipped,
+        "malformed": c.malformed,
+        "skipped_by_reason": {r: dict(c.skipped_by_reason).get(r, 0) for r in SKIP_REASONS},
+    }
 
 
 def input_record(i: InputSummary, coverage: Coverage | None = None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from .common import (
     notices,
     operation_counts,
     phase_rows,
+    skipped_why,
     verdict_counts,
 )
 from .hoprows import (
@@ -32,6 +33,7 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
+from .overview import Section, View, group_section, overview_sections, rest_line
 
 __all__ = ["md_code", "md_text", "write_report_markdown", "write_timeline_markdown"]
 
@@ -63,7 +65,20 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return out
 
 
-def write_report_markdown(report: Report, out: TextIO) -> None:
+def md_section(s: Section) -> list[str]:
+    """A compact-report table in Markdown: a heading, the table (pastes into
+    an incident document), then what follows it."""
+    out = [f"## {md_text(s.title)}", ""]
+    if s.rows:
+        out.extend(_md_table(s.head, [tuple(md_text(c) for c in r) for r in s.rows]))
+    if s.more:
+        out.extend(["", md_text(s.more)] if s.rows else [md_text(s.more)])
+    return out
+
+
+def write_report_markdown(report: Report, out: TextIO, view: View | None = None) -> None:
+    """The report; in full or compact as `view` says (see write_report_text)."""
+    view = view or View()
     files = FileLabels(i.path for i in report.inputs)
     lines: list[str] = []
     add = lines.append
@@ -81,7 +96,7 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
                 i.kind.value,
                 str(c.total),
                 str(c.parsed),
-                str(c.skipped),
+                f"{c.skipped} ({md_text(why)})" if (why := skipped_why(i)) else str(c.skipped),
                 str(c.malformed),
                 md_code(i.clock.label),
                 md_text(i.clock.how),
@@ -133,7 +148,15 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
     if not report.migrations:
         add("")
         add(md_text(none_matched(report)))
-    for m in report.migrations:
+    full = view.full(report)
+    sections = overview_sections(report, view, "→") if report.migrations and not full else []
+    if full:
+        sections = [group_section(report.migrations, by, view) for by in view.group_by]
+    for s in sections:
+        add("")
+        lines.extend(md_section(s))
+    shown = report.migrations[: view.cut(len(report.migrations))] if full else ()
+    for m in shown:
         add("")
         rid = md_code(m.request_id) if m.request_id else "(no request id)"
         add(
@@ -175,6 +198,9 @@ def write_report_markdown(report: Report, out: TextIO) -> None:
             lines.extend(_md_table(FIRING_HEAD, frows))
         else:
             add("None.")
+    if full and len(shown) < len(report.migrations):
+        add("")
+        add(rest_line(report.migrations, len(shown)))
     add("")
     add("## Recommended mapping change")
     add("")
@@ -233,6 +259,10 @@ def write_timeline_markdown(t: Timeline, out: TextIO) -> None:
         if r.first and r.entry.skew:
             cells[7] = cells[7].replace("SKEW:", "**SKEW**:", 1)
         out.write("| " + " | ".join(c.replace("\n", " ") for c in cells) + " |\n")
+    if t.mapping_change:
+        out.write(f"\n**Recommended mapping change.** {md_text(t.mapping_change_where or '')}\n\n")
+        fence = "```toml" if "TOML" in (t.mapping_change_where or "") else "```python"
+        out.write(f"{fence}\n" + t.mapping_change.rstrip("\n") + "\n```\n")
 
 
 def _md_summary(t: Timeline, files: FileLabels) -> list[tuple[str, str]]:

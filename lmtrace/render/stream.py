@@ -39,7 +39,7 @@ def write_events(stream: EventStream | SpooledEventStream, fmt: str, out: TextIO
         w = csv.writer(out, lineterminator="\n")
         w.writerow(EVENT_COLUMNS)
         for e in stream.events:
-            rec = event_record(e)
+            rec = event_record(e, offsets.get(e.source.path))
             w.writerow(["" if rec[c] is None else rec[c] for c in EVENT_COLUMNS])
     elif fmt in ("text", "markdown"):
         _write_table(stream, out, markdown=fmt == "markdown")

@@ -22,26 +22,20 @@ from .common import (
     PHASE_HEAD,
     FileLabels,
     change_where,
-    coverage_lines,
     details,
+    event_rows,
     firing_rows,
     headline,
-    input_line,
+    input_facts,
     notices,
     phase_rows,
     route,
     title,
     verdict_counts,
 )
-from .fields import iso
-from .hoprows import (
-    HEAD as TIMELINE_HEAD,
-)
-from .hoprows import (
-    Row,
-    rows_of,
-    summary_of,
-)
+from .hoprows import HEAD as TIMELINE_HEAD
+from .hoprows import Row, rows_of, summary_of
+from .overview import Section, View, group_section, overview_sections, rest_line
 
 if TYPE_CHECKING:
     from ..hops import Timeline
@@ -67,32 +61,15 @@ def console_for(out: TextIO) -> Console:
 
 def print_events(stream: EventStream, out: TextIO | Console) -> None:
     console = out if isinstance(out, Console) else console_for(out)
-    head = ("time (UTC)", "file:line", "status", "event type", "request", "name", "host")
-    rows = []
-    for e in stream.events:
-        t = iso(e.logged_at or e.time) or "-"
-        rows.append(
-            (
-                t.replace("T", " ").rstrip("Z")[:23],
-                f"{e.source.path}:{e.source.line}",
-                e.status.value,
-                e.event_type.replace("compute.instance.", ""),
-                e.request_id or "-",
-                e.display_name or "-",
-                e.host_name or "-",
-            )
-        )
-    title = f"{len(stream.events)} events"
-    days = {r[0][:10] for r in rows if r[0] != "-"}
-    if len(days) == 1:
-        # one day: said once in the title, each row shows the time of day
-        title += f" on {days.pop()} (UTC)"
-        rows = [(r[0][11:] or r[0], *r[1:]) for r in rows]
+    title, head, rows = event_rows(stream)
     records = _records(head, rows)
     layouts = [
-        [_col(h) for h in head],
+        [_col(h) for h in head[:7]],
         [_col("time (UTC) / file:line", "time (UTC)", "file:line"), _col("event type / status", "event type", "status"),
          _col("request / name", "request", "name"), _col("host")],
+        # 80 columns: two lines an event
+        [_col("time (UTC) / file:line", "time (UTC)", "file:line"),
+         _col("event type (status) / request", "event type (status)", "request"), _col("host / name", "host", "name")],
         [_col("time (UTC) / file:line / status", "time (UTC)", "file:line", "status"),
          _col("request / event type / name", "request", "event type", "name"), _col("host")],
     ]
@@ -224,10 +201,30 @@ def _records(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[Record]
     return [Record({h: Text(c) for h, c in zip(head, r)}) for r in rows]
 
 
-def print_report(report: Report, out: TextIO | Console) -> None:
+def _section(s: Section, width: int) -> RenderableType:
+    """A compact-report table (lmtrace.render.overview) that fits `width`:
+    the reason wraps at spaces; at 80 columns the time goes over the
+    instance and the verdict over the reason."""
+    records = _records(s.head, s.rows)
+    for r, v in zip(records, s.styles):
+        r.style = VERDICT_STYLE.get(v, "").replace("bold ", "")
+    full = [_col(h, kind=TEXT if h == "reason" else VALUE) for h in s.head]
+    layouts = [full]
+    if s.head[-1] == "reason" and len(s.head) >= 5:
+        *a, route, d, e = s.head
+        layouts.append([_col(" / ".join(a), *a), full[len(a)], _col(f"{d} / {e}", d, e, kind=TEXT)])
+    parts: list[RenderableType] = [_fit(width, layouts, records, title=s.title) if s.rows else Text(s.title)]
+    if s.more:
+        parts.append(Text(s.more, style="dim"))
+    return Group(*parts)
+
+
+def print_report(report: Report, out: TextIO | Console, view: View | None = None) -> None:
     """The report for a terminal: inputs, a summary table, one panel per
-    migration, the mapping change and warnings. `out` is a stream or a
-    ready Console (tests pass one with a fixed width)."""
+    migration, the mapping change and warnings; or, with many migrations,
+    the compact overview instead of the table and panels (`view`). `out`
+    is a stream or a ready Console (tests pass one with a fixed width)."""
+    view = view or View()
     console = out if isinstance(out, Console) else console_for(out)
     files = FileLabels(i.path for i in report.inputs)
 
@@ -236,13 +233,23 @@ def print_report(report: Report, out: TextIO | Console) -> None:
     inputs.add_column("file", overflow="fold")
     inputs.add_column("lines and clock", overflow="fold")
     for i in report.inputs:
-        facts = "\n".join([input_line(i), *coverage_lines(i, report.coverage.get(i.path))])
+        facts = "\n".join(input_facts(i, report.coverage.get(i.path)))
         inputs.add_row(f"#{files.number[i.path]}", Text(i.path), Text(facts))
     console.print(inputs)
     h = report.handler_map
     console.print(Text(f"handler map: {h.name} (source: {h.source}; shape: {h.shape})"))
 
     counts = "  ".join(f"{v} {c}" for v, c in verdict_counts(report))
+    if report.migrations and not view.full(report):
+        console.print(Text(headline(report), style="bold"))
+        console.print(Text(counts))
+        for note in report.summary.notes:
+            console.print(Text(f"note: {note}"))
+        for s in overview_sections(report, view, "→"):
+            console.print()
+            console.print(_section(s, console.width))
+        _print_tail(report, console)
+        return
     head = ("migration", "name", "source → destination", "outcome", "verdict")
     records = [
         Record(dict(zip(head, (Text(m.label), Text(m.display_name or "?"), Text(route(m, "→")),
@@ -265,17 +272,25 @@ def print_report(report: Report, out: TextIO | Console) -> None:
     for note in report.summary.notes:
         console.print(Text(f"note: {note}"))
 
-    for m in report.migrations:
+    for by in view.group_by:
+        console.print(_section(group_section(report.migrations, by, view), console.width))
+    shown = report.migrations[: view.cut(len(report.migrations))]
+    for m in shown:
         console.print(_panel(m, files, console.width))
         for part in _tables(m, files, console.width):
             console.print(part)
+    if len(shown) < len(report.migrations):
+        console.print(Text(rest_line(report.migrations, len(shown))))
+    _print_tail(report, console)
 
+
+def _print_tail(report: Report, console: Console) -> None:
     change = report.summary.recommended_change
     if change:
         # printed bare, not in a panel, so that it copies cleanly into events.py
         console.rule("recommended mapping change", align="left")
         console.print(Text(change_where(report)))
-        console.print(Text(change.rstrip("\n"), style="bold"), soft_wrap=True)
+        _print_change(console, change)
     else:
         console.print(Text(f"recommended mapping change: {NO_CHANGE}"))
     for w in report.warnings:
@@ -306,10 +321,12 @@ def _panel(m: MigrationReport, files: FileLabels, width: int = 10**6) -> Panel:
 
 def _tables(m: MigrationReport, files: FileLabels, width: int) -> list[RenderableType]:
     """The phase and firing tables, printed below the panel at full width."""
-    # side is shown by colour (destination green, source yellow, neither cyan), not a column
-    head = tuple(c for c in PHASE_HEAD if c != "side")
+    # side is a column (`dest`/`source`, as in the text report) and a colour
+    # (destination green, source yellow): colour alone is lost in a paste
+    head = PHASE_HEAD
     side_at = PHASE_HEAD.index("side")
-    rows = [r[:side_at] + r[side_at + 1 :] for r in phase_rows(m, files)]
+    short = {"destination": "dest"}
+    rows = [(*r[:side_at], short.get(r[side_at], r[side_at]), *r[side_at + 1 :]) for r in phase_rows(m, files)]
     records = _records(head, rows)
     for p, r in zip(m.phases, records):
         r.style = {"destination": "green", "source": "yellow"}.get(p.side.value, "cyan")
@@ -382,10 +399,23 @@ def print_timelines(timelines: Sequence[Timeline], out: TextIO | Console, *, hea
                 expand=False,
             )
         )
+        if t.mapping_change:
+            console.rule("recommended mapping change", align="left")
+            console.print(Text(t.mapping_change_where or ""))
+            _print_change(console, t.mapping_change)
 
 
 def _last_hop(r: Row) -> bool:
     return r.hop is r.entry.hops[-1]
+
+
+def _print_change(console: Console, change: str) -> None:
+    """The mapping change, bare (no panel) so that it copies cleanly into
+    events.py; folded only on a terminal too narrow for its lines (the text
+    format never folds it)."""
+    text = change.rstrip("\n")
+    fits = max(len(x) for x in text.split("\n")) <= console.width
+    console.print(Text(text, style="bold", overflow="fold"), soft_wrap=fits)
 
 
 @contextlib.contextmanager
@@ -393,58 +423,28 @@ def progress_bar(err: TextIO) -> Iterator[OnProgress]:
     """A transient progress bar on `err` (stderr: never the report's
     stream): bytes read of the inputs' size, events, then the analysis
     stage. Yields the callback the library calls (lmtrace.progress)."""
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TransferSpeedColumn,
-    )
-    from rich.progress import (
-        Progress as Bar,
-    )
+    from rich import progress as rp
 
-    bar = Bar(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TextColumn("{task.fields[events]} events"),
-        TimeElapsedColumn(),
-        console=Console(file=err, stderr=True),
-        transient=True,
-    )
+    bar = rp.Progress(
+        rp.TextColumn("{task.description}"), rp.BarColumn(), rp.DownloadColumn(), rp.TransferSpeedColumn(),
+        rp.TextColumn("{task.fields[events]} events"), rp.TimeElapsedColumn(),
+        console=Console(file=err, stderr=True), transient=True,
+    )  # fmt: skip
     task = bar.add_task("reading", total=None, events="0")
 
     def on_progress(p: Progress) -> None:
-        what = {"reading": f"reading {p.files_done}/{p.files_total} files"}.get(p.stage, p.stage)
+        what = p.describe()
         if p.migrations is not None:
             what += f", {p.migrations} migrations"
-        bar.update(
-            task,
-            description=what,
-            completed=p.bytes_read,
-            total=p.bytes_total or None,
-            events=f"{p.events:,}",
-        )
+        total = p.bytes_total or None
+        bar.update(task, description=what, completed=p.bytes_read, total=total, events=f"{p.events:,}")
 
     with bar:
         yield on_progress
 
 
 @contextlib.contextmanager
-def live_table(out: TextIO) -> Iterator[tuple[Any, Any]]:
-    """`lmtrace watch` on a terminal: yields (print a settled operation and
-    its line, show the open operations: a live table under the lines)."""
+def live_table(out: TextIO) -> Iterator[Any]:  # watch: (the Live, a settled line as Text, open rows as a table)
     from rich.live import Live
-
-    def table(ms: Sequence[MigrationReport]) -> Table:
-        t = Table("start (UTC)", "instance", "route", "outcome", "so far", box=box.SIMPLE_HEAD, title=f"{len(ms)} open")
-        for m in ms[-20:]:
-            t.add_row(iso(m.start) or "", title(m), route(m), m.outcome.value, _verdict(m.verdict.value))
-        return t
-
-    with Live(table(()), console=console_for(out), auto_refresh=False, transient=True) as live:
-        yield (lambda m, line: live.console.print(Text.assemble(_verdict(m.verdict.value), " ", line))), (
-            lambda ms: live.update(table(ms), refresh=True)
-        )
+    with Live(Text(""), console=console_for(out), auto_refresh=False, transient=True) as live:
+        yield live, lambda v, line: Text.assemble(_verdict(v), " ", line), lambda head, rows: _grid([_col(h, h) for h in head], _records(head, rows), title=f"{len(rows)} open")

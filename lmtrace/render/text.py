@@ -19,13 +19,12 @@ from .common import (
     ZEN_COLUMN,
     FileLabels,
     change_where,
-    coverage_lines,
     crosses_midnight,
     details,
     firing_rows,
     heading,
     headline,
-    input_line,
+    input_facts,
     none_matched,
     notices,
     operation_counts,
@@ -41,6 +40,7 @@ from .hoprows import (
     rows_of,
     summary_of,
 )
+from .overview import Section, View, group_section, overview_sections, rest_line
 
 __all__ = ["TEXT_HEAD", "text_phase_table", "write_report_text", "write_timeline_text"]
 
@@ -105,7 +105,37 @@ def _table(
     return out
 
 
-def write_report_text(report: Report, out: TextIO) -> None:
+def section_lines(s: Section, indent: int = 2) -> list[str]:
+    """A compact-report table as text: counts right-aligned, then what follows it."""
+    lines = [s.title.upper() if s.title[:1].isalpha() else s.title]
+    if s.rows:
+        widths = [max([len(h)] + [len(r[i]) for r in s.rows]) for i, h in enumerate(s.head)]
+
+        def fmt(r: Sequence[str]) -> list[str]:
+            cells = [c.rjust(w) if i in s.numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))]
+            line = (" " * indent + "  ".join(cells)).rstrip()
+            if len(line) <= WIDTH:
+                return [line]
+            # the last column (a reason) wraps under itself
+            at = len(line) - len(cells[-1].rstrip())
+            return textwrap.wrap(
+                r[-1], width=WIDTH, initial_indent=line[:at], subsequent_indent=" " * at, break_long_words=False
+            ) or [line]
+
+        lines.extend(fmt(s.head))
+        for r in s.rows:
+            lines.extend(fmt(r))
+    if s.more:
+        lines.extend(
+            textwrap.wrap(s.more, width=WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + 4))
+        )
+    return lines
+
+
+def write_report_text(report: Report, out: TextIO, view: View | None = None) -> None:
+    """The report: every migration in full when `view` says so (few
+    migrations, or --details), else the compact overview (lmtrace.render.overview)."""
+    view = view or View()
     files = FileLabels(i.path for i in report.inputs)
     lines: list[str] = []
     add = lines.append
@@ -115,8 +145,7 @@ def write_report_text(report: Report, out: TextIO) -> None:
     for i in report.inputs:
         num = files.number[i.path]
         add(f"  #{num} {i.path}")
-        add(f"     {input_line(i)}")
-        for c in coverage_lines(i, report.coverage.get(i.path)):
+        for c in input_facts(i, report.coverage.get(i.path)):
             add(f"     {c}")
     if not report.inputs:
         add("  none")
@@ -138,7 +167,18 @@ def write_report_text(report: Report, out: TextIO) -> None:
     if not report.migrations:
         add("")
         add(none_matched(report))
-    for m in report.migrations:
+    if report.migrations and not view.full(report):
+        for s in overview_sections(report, view):
+            add("")
+            lines.extend(section_lines(s))
+        _tail(report, lines)
+        out.write("\n".join(lines) + "\n")
+        return
+    for by in view.group_by:
+        add("")
+        lines.extend(section_lines(group_section(report.migrations, by, view)))
+    shown = report.migrations[: view.cut(len(report.migrations))]
+    for m in shown:
         add("")
         add(f"{heading(m).upper()} {title(m)}")
         add(f"  {route(m)}  {m.outcome.value}  VERDICT: {m.verdict.value.upper()}")
@@ -154,6 +194,16 @@ def write_report_text(report: Report, out: TextIO) -> None:
             lines.extend(_table(FIRING_HEAD, rows, 4))
         else:
             add("  handler firings: none")
+    if len(shown) < len(report.migrations):
+        add("")
+        add(rest_line(report.migrations, len(shown)))
+    _tail(report, lines)
+    out.write("\n".join(lines) + "\n")
+
+
+def _tail(report: Report, lines: list[str]) -> None:
+    """The mapping change and the warnings: the end of every text report."""
+    add = lines.append
     add("")
     add("RECOMMENDED MAPPING CHANGE")
     change = report.summary.recommended_change
@@ -181,7 +231,6 @@ def write_report_text(report: Report, out: TextIO) -> None:
         )
     if not report.warnings:
         add("  none")
-    out.write("\n".join(lines) + "\n")
 
 
 #: the text table's columns: HEAD without the note (see write_timeline_text)
@@ -250,6 +299,15 @@ def write_timeline_text(t: Timeline, out: TextIO) -> None:
         else:
             wrapped[0] = row.rstrip("\n").ljust(note_at) + wrapped[0][note_at:]
         out.writelines(x + "\n" for x in wrapped)
+    if t.mapping_change:
+        out.write("\nRecommended mapping change\n")
+        out.writelines(
+            x + "\n"
+            for x in textwrap.wrap(
+                t.mapping_change_where or "", WIDTH, initial_indent="  ", subsequent_indent="  "
+            )
+        )
+        out.write("\n" + t.mapping_change.rstrip("\n") + "\n")
 
 
 _STACKED_HEAD = ("phase / host", *TEXT_HEAD[2:])
