@@ -100,3 +100,11 @@ def test_two_fifos_written_one_after_the_other_are_read_to_their_ends(tmp_path: 
     t.join()
     assert proc.returncode == 0, err.decode()
     assert len(out.splitlines()) >= 5
+
+
+def test_rich_prints_each_settled_operation_with_its_verdict() -> None:
+    r = _lmtrace("watch", "-", "--format", "rich", stdin=COLLECTOR.read_bytes())
+    assert r.returncode == 0, r.stderr.decode()
+    text = r.stdout.decode()
+    assert text.count("STALE") == 4 and text.count("OK ") == 1
+    assert "Traceback" not in r.stderr.decode()
