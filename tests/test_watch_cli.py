@@ -50,6 +50,13 @@ def test_alert_filters_and_exec_gets_each_object_on_stdin(tmp_path: Path) -> Non
     assert [json.loads(x) for x in sink.read_text().splitlines()] == stale
 
 
+def test_exec_output_goes_to_stderr_not_into_the_json_lines() -> None:
+    r = _lmtrace("watch", "-", "--format", "jsonl", "--exec", "echo from-exec", stdin=COLLECTOR.read_bytes())
+    assert r.returncode == 0
+    assert r.stderr.decode().count("from-exec") == 5
+    assert [json.loads(x) for x in r.stdout.splitlines()]  # every line is JSON
+
+
 def test_a_bad_alert_verdict_is_a_usage_error() -> None:
     r = _lmtrace("watch", "-", "--alert", "stael", stdin=b"")
     assert r.returncode == 2
@@ -108,3 +115,20 @@ def test_rich_prints_each_settled_operation_with_its_verdict() -> None:
     text = r.stdout.decode()
     assert text.count("STALE") == 4 and text.count("OK ") == 1
     assert "Traceback" not in r.stderr.decode()
+
+
+def test_a_second_ctrl_c_while_stopping_exits_130() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lmtrace", "watch", "-", "--format", "jsonl", "--exec", "sleep 3"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write(COLLECTOR.read_bytes())  # stdin left open: watch waits for more
+    proc.stdin.flush()
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)  # stop: judge what is open, run --exec for each (slow)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)  # the second: at once
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()
+    assert b"Traceback" not in err and b"interrupted" in err

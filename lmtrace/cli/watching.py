@@ -225,7 +225,8 @@ def _run(cmd: str, m: MigrationReport, warn: Any) -> None:
 
     try:
         data = (migration_json(m) + "\n").encode("utf-8", "backslashreplace")
-        done = subprocess.run(cmd, shell=True, input=data, check=False)
+        # its output goes to stderr: stdout is the stream of JSON lines
+        done = subprocess.run(cmd, shell=True, input=data, stdout=sys.stderr.fileno(), check=False)
     except OSError as e:
         warn(f"--exec {cmd}: {e}")
         return
