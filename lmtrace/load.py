@@ -8,7 +8,7 @@ clock (lmtrace.clock), move its log times to UTC and merge all events.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
@@ -29,6 +29,7 @@ __all__ = [
     "load_events",
     "resolve_inputs",
     "sort_key",
+    "stream_of",
     "summary_of",
     "to_utc_of",
 ]
@@ -198,13 +199,41 @@ def _load(
 ) -> EventStream:
     run = resolve_inputs(paths, kind, tz)
     progress = LoadProgress(on_progress, run)
+    stream = stream_of(
+        scan_files(run.paths, kind=run.kind, full=full, jobs=jobs, on_bytes=progress.callback),
+        tz=run.tz,
+        also=run.also,
+        repeated=run.repeated,
+        on_file=on_file,
+        progress=progress,
+    )
+    progress.emit("analyzing")
+    return stream
+
+
+def stream_of(
+    scans: Iterable[ScannedFile],
+    *,
+    tz: Mapping[str, tzinfo] | None = None,
+    also: Mapping[str, Sequence[str]] | None = None,
+    repeated: Sequence[str] = (),
+    on_file: Callable[[str], None] | None = None,
+    progress: LoadProgress | None = None,
+) -> EventStream:
+    """Scanned inputs, in the order given, into one stream in UTC order:
+    each file's clock (inferred, or forced by `tz`: FILE -> zone, FILE
+    matched against the path and the names in `also[path]`), its events
+    built with their UTC log times, all of them sorted. The step after
+    scanning, wherever the scan ran (`scan_files`, or a sweep's workers:
+    lmtrace.fleet)."""
+    given = dict(tz or {})
     inputs: list[InputSummary] = []
     events: list[Event] = []
-    for scanned in scan_files(run.paths, kind=run.kind, full=full, jobs=jobs, on_bytes=progress.callback):
+    for scanned in scans:
         path = scanned.path
         if on_file is not None:
             on_file(path)
-        clock = _clock_for(scanned.rows, run.forced(path))
+        clock = _clock_for(scanned.rows, tz_for(path, given, also=(also or {}).get(path, ())))
         out_of_range: set[datetime] = set()
         built = build_events(scanned.kind, path, scanned.rows, to_utc=to_utc_of(clock, out_of_range))
         bad: dict[int, Malformed] = {}
@@ -212,11 +241,11 @@ def _load(
             built = drop_out_of_range(built, out_of_range, clock, bad)
         events.extend(built)
         inputs.append(summary_of(scanned, clock, len(built), bad))
-        progress.events = len(events)
-        progress.files_done = len(inputs)
+        if progress is not None:
+            progress.events = len(events)
+            progress.files_done = len(inputs)
     events.sort(key=sort_key)
-    progress.emit("analyzing")
-    return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(run.repeated))
+    return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(repeated))
 
 
 #: events held in memory at most by `stream_events` before sorted runs go

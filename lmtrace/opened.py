@@ -127,7 +127,7 @@ class Salvage:
 DAMAGE = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 
-def unpack(raw: PRead, head: bytes) -> BinaryIO:
+def unpack(raw: PRead | BinaryIO, head: bytes) -> BinaryIO:
     if head.startswith(b"\x1f\x8b"):
         return cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb"))
     if head.startswith(b"BZh"):

@@ -33,6 +33,7 @@ from typing import BinaryIO, TypeAlias
 from .clock import check_file_specs, for_file
 from .events import LogKind, Malformed
 from .opened import (
+    PACKED_MAGIC,
     OpenedInput,
     PRead,
     Salvage,
@@ -47,7 +48,16 @@ from .ranges import cut_ranges
 from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once, unpad
 from .scanned import Assembly, Part, ScannedFile
 
-__all__ = ["KindSpec", "Piece", "ScannedFile", "default_jobs", "kind_for", "scan_files", "scan_pieces"]
+__all__ = [
+    "KindSpec",
+    "Piece",
+    "ScannedFile",
+    "default_jobs",
+    "kind_for",
+    "scan_files",
+    "scan_pieces",
+    "scan_range",
+]
 
 #: the kind of every input (None: sniff each), or per input: FILE pattern
 #: (path, basename or glob, `*` for the rest) -> kind (None: sniff it), as
@@ -85,26 +95,52 @@ def _scan(task: _Task, on_bytes: Callable[[int], None] | None = None) -> Part:
     fd, own = descriptor(inp)
     try:
         raw = PRead(fd, start, inp.size if end is None else end)
-        damage: list[str] = []
-        if inp.packed:
-            stream: BinaryIO | PRead | Salvage = Salvage(unpack(raw, os.pread(fd, 6, 0)))
-
-            def on_damage(at: int, e: BaseException) -> None:
-                damage.append(
-                    f"compressed data damaged or cut short near byte {raw.pos} of {inp.size} "
-                    f"(after {at} bytes unpacked): {e}"
-                )
-
-        else:
-            stream = raw
-            on_damage = None  # type: ignore[assignment]
-        chunks = iter_chunks(stream, path=inp.path, offset=start, on_damage=on_damage)  # type: ignore[arg-type]
-        # a range that a later one follows ends where a log line starts
-        part = _scan_chunks(chunks, inp.path, kind, full, on_bytes, at_end=end is None)
+        head = os.pread(fd, 6, 0) if inp.packed else b""
+        return scan_range(raw, path=inp.path, kind=kind, full=full, start=start, end=end, head=head,
+                          size=inp.size, on_bytes=on_bytes)  # fmt: skip
     finally:
         if own:
             os.close(fd)
-    return dataclasses.replace(part, short=raw.short, damage=damage[0] if damage else None)
+
+
+def scan_range(
+    raw: PRead | BinaryIO,
+    *,
+    path: str,
+    kind: LogKind,
+    full: bool = True,
+    start: int = 0,
+    end: int | None = None,
+    head: bytes = b"",
+    size: int = 0,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Part:
+    """Scan one range of an input: `raw` reads its bytes `start` to `end`
+    (None: to its end) and no further, the range's ends at record starts
+    (lmtrace.ranges.record_start); or, for a compressed input (`head`, its
+    first bytes, a magic of PACKED_MAGIC), all of it from byte 0. `raw` is
+    a PRead on the input's descriptor (`scan_files`) or a range of a file
+    opened where the data lies (a sweep's worker: lmtrace.fleet.tasks):
+    the one scan of a range, whoever reads the bytes. Line numbers in the
+    `Part` count from the range's first line (lmtrace.scanned.Assembly adds
+    the ranges up); `size` (bytes on disk) goes into a damage message."""
+    damage: list[str] = []
+    on_damage: Callable[[int, BaseException], None] | None = None
+    stream: BinaryIO | PRead | Salvage = raw
+    if head.startswith(PACKED_MAGIC):
+        stream = Salvage(unpack(raw, head))
+
+        def on_damage(at: int, e: BaseException) -> None:
+            damage.append(
+                f"compressed data damaged or cut short near byte {raw.tell()} of {size} "
+                f"(after {at} bytes unpacked): {e}"
+            )
+
+    chunks = iter_chunks(stream, path=path, offset=start, on_damage=on_damage)  # type: ignore[arg-type]
+    # a range that a later one follows ends where a log line starts
+    part = _scan_chunks(chunks, path, kind, full, on_bytes, at_end=end is None)
+    short = raw.short if isinstance(raw, PRead) else None
+    return dataclasses.replace(part, short=short, damage=damage[0] if damage else None)
 
 
 def _scan_once(

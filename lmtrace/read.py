@@ -18,7 +18,7 @@ import re
 import stat
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
@@ -30,6 +30,7 @@ __all__ = [
     "expand_paths",
     "is_blank",
     "iter_chunks",
+    "oldest_first",
     "open_input",
     "peek",
     "read_once",
@@ -91,8 +92,13 @@ def expand_paths(patterns: list[str]) -> list[str]:
         matches = [m for m in glob.glob(pattern) if os.path.isfile(m)]
         if not matches:
             raise InputError(f"{pattern}: no file matches this pattern")
-        out.extend(sorted(matches, key=_rotation_key))
+        out.extend(oldest_first(matches))
     return out
+
+
+def oldest_first(paths: Iterable[str]) -> list[str]:
+    """Paths sorted by name, each rotated set oldest first (see `expand_paths`)."""
+    return sorted(paths, key=_rotation_key)
 
 
 # a log file's name: `x.log`, rotated `x.log.1`, compressed `x.log.2.gz`,

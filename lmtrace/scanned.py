@@ -6,6 +6,7 @@ counts, malformed lines and what went wrong with the file while it was read.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from .parse import line_counts
 from .parse.rows import Row
 from .parse.skips import SkipTally
 
-__all__ = ["Assembly", "Part", "ScannedFile"]
+__all__ = ["Assembly", "Part", "ScannedFile", "assemble"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +125,17 @@ class Assembly:
             padded=padded,
             foreign_queued=tuple(self._tally.foreign_queued),
         )
+
+
+def assemble(path: str, kind: LogKind, parts: Sequence[Part]) -> ScannedFile:
+    """A file from all its parts, in file order, rows included (a sweep's
+    reduction: lmtrace.fleet.tasks). Nothing is known of the file as it was
+    opened, so what changed while it was read is not told."""
+    assembly = Assembly(path, kind, None)
+    rows: list[Row] = []
+    for part in parts:
+        rows.extend(assembly.add(part))
+    return dataclasses.replace(assembly.finish(), rows=rows)
 
 
 def _n(count: int, noun: str) -> str:

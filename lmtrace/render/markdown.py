@@ -35,7 +35,7 @@ from .hoprows import (
 )
 from .overview import Section, View, group_section, overview_sections, rest_line
 
-__all__ = ["md_code", "md_text", "write_report_markdown", "write_timeline_markdown"]
+__all__ = ["md_code", "md_table", "md_text", "write_report_markdown", "write_timeline_markdown"]
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_<>[]|"})
@@ -63,6 +63,9 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     for r in rows:
         out.append("| " + " | ".join(c.replace("\n", " ") for c in r) + " |")
     return out
+
+
+md_table = _md_table  # the fleet summary's tables (lmtrace.render.fleetsummary)
 
 
 def md_section(s: Section) -> list[str]:
