@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
-from .clock import FileClock
+from .clock import FileClock, OffsetSource
 from .errors import InputError
 from .events import Event, LogKind, Malformed
 from .follow import Ended, Follower, Lines
@@ -183,6 +183,11 @@ class LiveInput:
             self.clock = _clock_for(self._rows, None)
             if self.clock.warning:
                 self._on_warning(f"{self.path}: {self.clock.warning}")
+            if self.clock.source is OffsetSource.ASSUMED:
+                self._on_warning(
+                    f"{self.path}: no event carries a UTC time to infer the offset from: assumed UTC "
+                    "for the life of this watch (give it with --tz)"
+                )
         assert self.kind is not None
         out_of_range: set[datetime] = set()
         events = build_events(self.kind, self.path, self._rows, to_utc=to_utc_of(self.clock, out_of_range))
