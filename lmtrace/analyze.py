@@ -27,16 +27,23 @@ from .findings import (
     Summary,
     Verdict,
 )
-from .grouping import Group, group_migrations
-from .handlers import DEFAULT_MAP, HandlerMap, builtin_map, load_handler_map, recommended_change
-from .judge import judge
+from .handlers import HandlerMap, builtin_map, load_handler_map, recommended_change
+from .judgeall import judge_occurrences
 from .load import EventStream, load_events
 from .operations import change_evidence, operation_counts
 from .parallel import KindSpec
 from .phases import LIVE_MIGRATION
 from .progress import OnProgress
+from .zenpath import (
+    choose_map,
+    debug_off_warnings,
+    detect_generation,
+    pipeline_facts,
+    released_by_instance,
+    zenopenstack_coverage,
+)
 
-__all__ = ["Filters", "analyze", "analyze_stream", "judge_occurrences", "parse_when", "resolve_handler_map"]
+__all__ = ["Filters", "analyze", "analyze_stream", "parse_when", "resolve_handler_map"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,11 +158,13 @@ def _parse_absolute(text: str, *, newest: datetime | None, option: str) -> datet
     return a
 
 
-def resolve_handler_map(zenpack: str | None = None, path: str | None = None) -> HandlerMap:
-    """A user's map (events.py or TOML) replaces the built-in one entirely."""
+def resolve_handler_map(zenpack: str | None = None, path: str | None = None) -> HandlerMap | None:
+    """A user's map (events.py or TOML) replaces the built-in one entirely;
+    None when neither is given: `analyze` then picks the built-in map of the
+    ZenPack generation the inputs show (lmtrace.zenpath)."""
     if path is not None:
         return load_handler_map(path)
-    return builtin_map(zenpack or DEFAULT_MAP)
+    return builtin_map(zenpack) if zenpack else None
 
 
 def analyze(
@@ -208,7 +217,8 @@ def _analyze_stream(
     since: str | None,
     until: str | None,
 ) -> Report:
-    hmap = handler_map or builtin_map(DEFAULT_MAP)
+    generation = detect_generation(stream.inputs, stream.events)
+    hmap, why = choose_map(handler_map, generation)
     filters = filters or Filters()
     if since is not None or until is not None:
         times = [t for e in stream.events if (t := e.logged_at or e.time) is not None]
@@ -244,9 +254,13 @@ def _analyze_stream(
     coverage = (
         coverage_of(t for ts in queued_times.values() for t in ts) if zen_inputs else None
     )
+    zos = zenopenstack_coverage(stream.inputs, stream.events, coverage_by_file)
+    released = released_by_instance(stream.events)
 
     occurrences = join_sightings(stream.events)
-    groups, migrations = judge_occurrences(occurrences, coverage=coverage, hmap=hmap)
+    groups, migrations = judge_occurrences(
+        occurrences, coverage=coverage, hmap=hmap, zos=zos, released=released
+    )
     shown = tuple(m for m in migrations if filters.matches(m))
     warnings = list(stream.warnings)
     warnings.extend(_time_filter_warnings(migrations, filters, since, until, stream))
@@ -263,11 +277,16 @@ def _analyze_stream(
                 f"{i.path}: no queued-event line: zenpython debug logging was off (`zenpython debug`), "
                 "so this log covers nothing; verdicts say what Zenoss would do"
             )
+    pipeline = pipeline_facts(stream.inputs, stream.events)
+    warnings.extend(debug_off_warnings(pipeline))
     return Report(
+        pipeline=pipeline,
         migrations=shown,
         inputs=stream.inputs,
         coverage=coverage_by_file,
-        handler_map=HandlerMapInfo(name=hmap.name, source=hmap.source, shape=str(hmap.shape)),
+        handler_map=HandlerMapInfo(
+            name=hmap.name, source=hmap.source, shape=str(hmap.shape), generation=generation.name, why=why
+        ),
         summary=_summary(shown, hmap, coverage_by_file, in_logs=len(migrations)),
         warnings=tuple(warnings),
         filters=filters.applied(
@@ -275,38 +294,6 @@ def _analyze_stream(
             until_text=until.strip() if until is not None and _RELATIVE.match(until) else None,
         ),
     )
-
-
-def judge_occurrences(
-    occurrences: Sequence[Occurrence],
-    *,
-    coverage: Coverage | None,
-    hmap: HandlerMap,
-    earlier: Sequence[MigrationReport] = (),
-    earlier_hosts: Mapping[str, tuple[datetime, str]] | None = None,
-) -> tuple[list[Group], list[MigrationReport]]:
-    """Group joined events into migrations and judge each: the groups
-    (oldest first) and their reports, in the same order. `coverage` is
-    None when no zenpython log is read at all. For lmtrace.watch, which
-    forgets old events: `earlier`, operations judged before whose events
-    are gone, named in `overlaps` too; `earlier_hosts`, per instance the
-    latest (time, host) of the events gone (see group_migrations).
-    """
-    groups = group_migrations(occurrences, earlier_hosts=earlier_hosts)
-    # every event of the instance that is no phase of an operation is context
-    # (a rebuild in place, a shelve_offload never unshelved included)
-    placed = {id(o) for g in groups for o in g.occurrences}
-    context: dict[str | None, list[Occurrence]] = defaultdict(list)
-    for o in occurrences:
-        if id(o) not in placed and o.instance_id is not None:
-            context[o.instance_id].append(o)
-    for occs in context.values():
-        occs.sort(key=lambda o: o.time)
-
-    migrations = [
-        judge(g, context=context.get(g.instance_id, ()), coverage=coverage, hmap=hmap) for g in groups
-    ]
-    return groups, _mark_overlaps(migrations, earlier)
 
 
 def _time_filter_warnings(
@@ -382,33 +369,6 @@ def _acts_on_migrations(hmap: HandlerMap) -> bool:
 LM_TYPES = frozenset(LIVE_MIGRATION.legacy_types()) | frozenset(
     f"instance.{s.versioned}" + (f".{e}" if e else "") for s in LIVE_MIGRATION.steps for e in s.edges
 )
-
-
-def _mark_overlaps(
-    migrations: list[MigrationReport], earlier: Sequence[MigrationReport] = ()
-) -> list[MigrationReport]:
-    import dataclasses
-
-    if earlier:  # judged before: in the order analyze would list them all
-        mine = {id(m) for m in migrations}
-        every = sorted([*earlier, *migrations], key=lambda m: (m.start, m.request_id or ""))
-        return [new for old, new in zip(every, _mark_overlaps(every)) if id(old) in mine]
-    by_instance: dict[str | None, list[int]] = defaultdict(list)
-    for i, m in enumerate(migrations):
-        if m.instance_id is not None:
-            by_instance[m.instance_id].append(i)
-    out = list(migrations)
-    for idxs in by_instance.values():
-        for i in idxs:
-            a = migrations[i]
-            others = tuple(
-                migrations[j].label
-                for j in idxs
-                if j != i and migrations[j].start <= a.end and a.start <= migrations[j].end
-            )
-            if others:
-                out[i] = dataclasses.replace(a, overlaps=others)
-    return out
 
 
 def _summary(

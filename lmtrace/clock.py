@@ -19,7 +19,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UsageError
@@ -34,6 +34,10 @@ __all__ = [
     "format_offset",
     "given_clock",
     "infer_clock",
+    "JoinIndex",
+    "JoinKey",
+    "join_keys",
+    "joined_clock",
     "matches_file",
     "parse_tz",
     "tz_for",
@@ -224,6 +228,69 @@ def clock_from_deltas(deltas: Sequence[float]) -> FileClock:
         samples=len(good),
         warning="; ".join(notes) or None,
     )
+
+
+#: a line without a UTC time of its own (zenopenstack's): local time, event type, id, instance
+JoinKey = tuple[datetime, str, "str | None", "str | None"]
+
+
+class JoinIndex:
+    """Ceilometer-side `generated` times by event id and by event type +
+    instance, to infer the clock of a log that has none (`joined_clock`).
+    At most `cap` entries: a few pairs that agree suffice."""
+
+    def __init__(self, cap: int = 500_000) -> None:
+        self.by_id: dict[str, datetime] = {}
+        self.by_key: dict[tuple[str, str | None], list[datetime]] = {}
+        self.cap = cap
+        self.size = 0
+
+    def add(self, event_type: str, event_id: str | None, instance_id: str | None, generated: datetime | None) -> None:
+        if generated is None or not event_type or self.size >= self.cap:
+            return
+        self.size += 1
+        if event_id is not None:
+            self.by_id[event_id] = generated
+        self.by_key.setdefault((event_type, instance_id), []).append(generated)
+
+
+def joined_clock(keys: Iterable[JoinKey], index: JoinIndex) -> FileClock:
+    """The clock of a log whose lines carry no UTC time of their own
+    (zenopenstack's): its lines joined to Ceilometer-side events by event
+    id, else by event type + instance. Every candidate pair gives an offset
+    rounded to 15 minutes; the most common one wins (a wrong pair rarely
+    lands on it), and the file's offset is then inferred, as for any log,
+    from the pairs that agree with it."""
+    pairs: list[tuple[datetime, datetime]] = []
+    for local, event_type, event_id, instance_id in keys:
+        if event_id is not None and event_id in index.by_id:
+            pairs.append((local, index.by_id[event_id]))
+            continue
+        for g in index.by_key.get((event_type, instance_id), ()):
+            pairs.append((local, g))
+    if not pairs:
+        return FileClock(tz=timezone.utc, source=OffsetSource.ASSUMED)
+
+    def rounded(p: tuple[datetime, datetime]) -> int:
+        return round((p[0] - p[1].replace(tzinfo=None)).total_seconds() / QUANTUM)
+
+    votes: dict[int, int] = {}
+    for p in pairs:
+        votes[rounded(p)] = votes.get(rounded(p), 0) + 1
+    best = max(votes.items(), key=lambda kv: (kv[1], -abs(kv[0])))[0]
+    return infer_clock(p for p in pairs if rounded(p) == best)
+
+
+def join_keys(rows: Iterable[tuple[Any, ...]]) -> list[JoinKey]:
+    """The join keys of rows with a local time and an event type but no UTC
+    time (zenopenstack's events; not its ticks, posts or released maps)."""
+    from .parse.rows import GENERATED, ID, INSTANCE, LOCAL_TIME, RCVTIME, TYPE
+
+    return [
+        (r[LOCAL_TIME], r[TYPE], r[ID], r[INSTANCE])
+        for r in rows
+        if r[LOCAL_TIME] is not None and r[TYPE] and r[GENERATED] is None and r[RCVTIME] is None
+    ]
 
 
 def _span(seconds: float) -> str:

@@ -24,7 +24,11 @@ from .events import Event, LogKind, Status
 from .phases import PhaseInfo, classify
 
 __all__ = [
+    "ARRIVED",
+    "CEILOMETER_SIDE",
     "GROUP_WINDOW",
+    "LOST_AT_ZENOSS",
+    "NOT_EVENTS",
     "Coverage",
     "Occurrence",
     "Stretch",
@@ -32,6 +36,16 @@ __all__ = [
     "join_sightings",
 ]
 
+# What each status means for the join (the 3.x/4.x path added its own; lmtrace.zenpath)
+#: kinds that log the Ceilometer side of an event (with `generated`)
+CEILOMETER_SIDE = frozenset({LogKind.COLLECTOR, LogKind.PUBLISHER})
+#: Zenoss-side statuses that mean the event arrived: zenpython/zenopenstack
+#: queued it, or zenopenstack mapped it (its handler fired)
+ARRIVED = frozenset({Status.QUEUED, Status.MAPPED})
+#: Zenoss-side statuses that mean it arrived and was then lost
+LOST_AT_ZENOSS = frozenset({Status.DISCARDED, Status.DROPPED, Status.UNPROCESSED})
+#: records that are no event of their own: facts about the pipeline
+NOT_EVENTS = frozenset({Status.POST, Status.PROPAGATED, Status.RELEASED, Status.TICK})
 JOIN_WINDOW = timedelta(minutes=5)
 GROUP_WINDOW = timedelta(minutes=10)
 COVERAGE_GAP = timedelta(minutes=10)
@@ -45,8 +59,9 @@ class Occurrence:
     what zenpython queued, and whether zenpython then dropped it."""
 
     collector: Event | None = None
-    queued: Event | None = None
-    dropped: Event | None = None  # Status.DISCARDED or Status.DROPPED
+    queued: Event | None = None  # queued, or (zenopenstack) mapped: it arrived
+    dropped: Event | None = None  # discarded, dropped, or (zenopenstack) unprocessed
+    failed: Event | None = None  # the HTTP publisher failed to post it (3.x/4.x path)
 
     @property
     def any(self) -> Event:
@@ -148,14 +163,20 @@ def join_sightings(events: Iterable[Event]) -> list[Occurrence]:
     queued: list[Event] = []
     dropped: list[Event] = []
     for e in events:
-        if e.source.kind is LogKind.COLLECTOR:
+        if e.status in NOT_EVENTS or not e.event_type:
+            continue  # pipeline facts (posts, released maps, debug lines): not events
+        if e.source.kind in CEILOMETER_SIDE:
             if e.event_id is not None and e.event_id in by_id:
-                continue  # the same event logged twice (collector and agent logs both given)
-            o = Occurrence(collector=e)
+                # the same event logged twice (collector and agent logs both
+                # given; a TRACE body, then the failure of its post)
+                if e.status is Status.FAILED:
+                    by_id[e.event_id].failed = e
+                continue
+            o = Occurrence(collector=e, failed=e if e.status is Status.FAILED else None)
             occs.append(o)
             if e.event_id is not None:
                 by_id[e.event_id] = o
-        elif e.status is Status.QUEUED:
+        elif e.status in ARRIVED:
             queued.append(e)
         else:
             dropped.append(e)
@@ -173,7 +194,7 @@ def join_sightings(events: Iterable[Event]) -> list[Occurrence]:
 
 def _slot(o: Occurrence, e: Event) -> Event | None:
     """What `o` already holds where `e` would go."""
-    return o.queued if e.status is Status.QUEUED else o.dropped
+    return o.queued if e.status in ARRIVED else o.dropped
 
 
 def _join_loose(loose: list[Event], occs: list[Occurrence], by_id: dict[str, Occurrence]) -> None:
@@ -229,7 +250,7 @@ def _join_loose(loose: list[Event], occs: list[Occurrence], by_id: dict[str, Occ
 
 
 def _attach(o: Occurrence, e: Event) -> None:
-    if e.status is Status.QUEUED:
+    if e.status in ARRIVED:
         if o.queued is None:
             o.queued = e
     elif o.dropped is None:

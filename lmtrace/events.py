@@ -38,6 +38,8 @@ class LogKind(str, enum.Enum):
 
     COLLECTOR = "collector"  # ceilometer collector / notification agent (Zenoss dispatcher)
     ZENPYTHON = "zenpython"  # Zenoss zenpython daemon, debug level
+    ZENOPENSTACK = "zenopenstack"  # Zenoss zenopenstack daemon (ZenPack 3.x/4.x)
+    PUBLISHER = "publisher"  # ceilometer notification agent: its HTTP publisher (3.x/4.x path)
 
     def __str__(self) -> str:
         return self.value
@@ -60,6 +62,15 @@ class Status(str, enum.Enum):
     QUEUED = "queued"  # zenpython queued it
     DISCARDED = "discarded"  # zenpython dropped it: queue overflow
     DROPPED = "dropped"  # a Zenoss transform dropped it
+    # the 3.x/4.x path (ZenPack 3.0 on: Ceilometer's HTTP publisher -> zenopenstack)
+    POSTED = "posted"  # the HTTP publisher's TRACE body held it (Ceilometer side)
+    FAILED = "failed"  # the HTTP publisher failed to post it (HTTP status >= 400)
+    POST = "post"  # not an event: one POST of the publisher (its HTTP status), or a sink error
+    MAPPED = "mapped"  # zenopenstack mapped it to an ObjectMap: the handler fired
+    UNPROCESSED = "unprocessed"  # zenopenstack: "Unable to process event" (the handler raised)
+    PROPAGATED = "propagated"  # not an event of its own: zenopenstack passed one on as a Zenoss event
+    RELEASED = "released"  # not an event: a consolidated ObjectMap zenopenstack sent to the model
+    TICK = "debug"  # not an event: another DEBUG line of zenopenstack (coverage)
 
     def __str__(self) -> str:
         return self.value

@@ -13,6 +13,7 @@ from datetime import datetime
 from .correlate import Coverage
 from .load import InputSummary
 from .phases import Side
+from .zenpath import PipelineFacts
 
 __all__ = [
     "AppliedFilters",
@@ -63,6 +64,9 @@ class Reached(str, enum.Enum):
     DISCARDED = "discarded"  # queued, then dropped (queue overflow, transform)
     NO = "no"  # zenpython was listening (covered) but never queued it
     WOULD = "would"  # no zenpython log covers it: what Zenoss would have done
+    #: zenopenstack was listening but logs nothing for a type its MAPPERS does
+    #: not map (3.x/4.x path): it may have arrived; it never sets the verdict
+    UNLOGGED = "unlogged"
 
     def __str__(self) -> str:
         return self.value
@@ -95,6 +99,8 @@ class PhaseReport:
     reached: Reached
     handler: str | None
     request_id: str | None
+    #: why it was lost, as a line says (a failed post, zenopenstack's error, an overflow)
+    cause: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +176,9 @@ class MigrationReport:
     #: the host Zenoss should end with: the destination, or the source for a
     #: reverted resize
     expected_host: str | None = None
+    #: zenopenstack's `Released objectmap` after the last firing: the host
+    #: the model got (3.x/4.x path; None when no such line)
+    released_host: str | None = None
 
     @property
     def label(self) -> str:
@@ -181,6 +190,9 @@ class HandlerMapInfo:
     name: str
     source: str
     shape: str
+    #: the ZenPack generation the inputs show (lmtrace.zenpath), and why this map
+    generation: str = ""
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -232,3 +244,5 @@ class Report:
     summary: Summary
     warnings: tuple[str, ...] = field(default=())
     filters: AppliedFilters = field(default=AppliedFilters())
+    #: the 3.x/4.x path's facts (posts, statuses, lost events); None without such inputs
+    pipeline: PipelineFacts | None = None

@@ -29,6 +29,7 @@ from .grouping import Group
 from .handlers import HandlerMap
 from .phases import Operation, Role, Side, classify
 from .verdict import FIRES, RULES, Facts, verb_of, where_of
+from .zenpath import cause_of, released_after
 
 __all__ = ["CONTEXT_TAIL", "judge", "outcome_of", "reached_of"]
 
@@ -74,12 +75,20 @@ def _log_end_near(coverage: Coverage | None, end: datetime | None) -> datetime |
     return None
 
 
-def reached_of(o: Occurrence, coverage: Coverage | None) -> Reached:
-    """`coverage` is None when no zenpython log was given at all."""
+def reached_of(
+    o: Occurrence, coverage: Coverage | None, zos: Coverage | None = None, hmap: HandlerMap | None = None
+) -> Reached:
+    """`coverage` is None when no zenpython log was given at all, `zos`
+    when no zenopenstack log was. zenopenstack logs only the types its
+    MAPPERS maps: a covered phase that the map does not map is `unlogged`."""
     if o.dropped is not None:
         return Reached.DISCARDED
     if o.queued is not None:
         return Reached.YES
+    if o.failed is not None:
+        return Reached.NO
+    if zos is not None and zos.covers(o.time):
+        return Reached.NO if hmap is not None and hmap.handler_for(o.event_type) else Reached.UNLOGGED
     if coverage is not None and coverage.covers(o.time):
         return Reached.NO
     return Reached.WOULD
@@ -102,15 +111,23 @@ def _sighting(e: Event | None) -> Sighting | None:
 _STATUS_TEXT = {s: s.value for s in Status}
 
 
+#: the handler of a zenopenstack `Mapped` line whose type the map does not map
+MAPPED_IN_LOG = "(mapped in zenopenstack's log)"
+
+
 def _firing(o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool) -> Firing | None:
     handler = hmap.handler_for(o.event_type)
+    mapped = o.queued is not None and o.queued.status is Status.MAPPED
+    if mapped and handler is None:
+        handler = MAPPED_IN_LOG  # the log shows the handler fired: it wins over the map
     if handler is None or reached not in FIRES:
         return None
     e = o.queued if o.queued is not None else o.any
     return Firing(
         event_type=o.event_type,
         handler=handler,
-        host=o.host_name,
+        # a Mapped line shows the host written: its ObjectMap's set_host_name
+        host=e.host_name if mapped else o.host_name,
         time=o.apply_key()[0],
         context=context,
         writes_host=hmap.writes_host(handler),
@@ -119,6 +136,25 @@ def _firing(o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool)
         path=e.source.path,
         line=e.source.line,
     )
+
+
+def _source_wrote_last(firings: Sequence[Firing], occs: Sequence[Occurrence]) -> bool:
+    """The last host-writing firing is a zenopenstack `Mapped` line (a
+    firing the log shows, not one inferred) of a source-side phase
+    (`_post.end`): it wrote the source even when no destination-side phase
+    is in the logs (domain.md, the 3.x/4.x path)."""
+    w = [f for f in firings if f.writes_host and f.host is not None]
+    if not w or w[-1].context:
+        return False
+    shown = {
+        (o.queued.source.path, o.queued.source.line)
+        for o in occs
+        if o.queued is not None and o.queued.status is Status.MAPPED
+    }
+    if (w[-1].path, w[-1].line) not in shown:
+        return False
+    info = classify(w[-1].event_type)
+    return info is not None and info.side is Side.SOURCE
 
 
 def outcome_of(occs: Sequence[Occurrence]) -> Outcome:
@@ -137,6 +173,8 @@ def judge(
     context: Sequence[Occurrence],
     coverage: Coverage | None,
     hmap: HandlerMap,
+    zos: Coverage | None = None,
+    released: Sequence[Event] = (),
 ) -> MigrationReport:
     """One migration's report. `context` is the instance's non-migration
     occurrences in time order (compute.instance.update, power, ...)."""
@@ -145,7 +183,7 @@ def judge(
     for o in occs:
         ph = o.phase
         assert ph is not None
-        r = reached_of(o, coverage)
+        r = reached_of(o, coverage, zos, hmap)
         phases.append(
             PhaseReport(
                 event_type=o.event_type,
@@ -161,6 +199,7 @@ def judge(
                 reached=r,
                 handler=hmap.handler_for(o.event_type),
                 request_id=o.request_id,
+                cause=cause_of(o.failed or o.dropped),
             )
         )
     dest_phases = [(o, p) for o, p in zip(occs, phases) if p.side is Side.DESTINATION and p.host_name]
@@ -187,7 +226,7 @@ def judge(
     for i in range(bisect_left(context, start, key=_time_of), len(context)):
         o = context[i]
         inside = o.time <= tail
-        r = reached_of(o, coverage)
+        r = reached_of(o, coverage, zos, hmap)
         if inside:
             window.append(_context_report(o, r, hmap))
         f = _firing(o, r, hmap, context=True)
@@ -236,6 +275,7 @@ def judge(
         final_names=op.final_names,
         reverted=reverted,
         target=dest_host,
+        source_wrote_last=_source_wrote_last(firings, occs),
     )
     for rule in RULES:
         got = rule(facts)
@@ -259,6 +299,14 @@ def judge(
         and correction.host is not None
     ):
         corrected = CorrectedBy(event_type=correction.event_type, time=correction.time, host=correction.host)
+    writers = facts.writers
+    rel = released_after(released, writers[-1].time) if writers else None
+    released_host = rel.host_name if rel is not None else None
+    if rel is not None and released_host is not None and released_host != writers[-1].host:
+        reason += (
+            f"; zenopenstack released {released_host} for it at {rel.source.path}:{rel.source.line}, "
+            f"not {writers[-1].host}"
+        )
     first_dest = next((p.phase for p in phases if dest_host and p.host_name == dest_host), None)
     return MigrationReport(
         request_id=group.request_id,
@@ -285,6 +333,7 @@ def judge(
         context=tuple(window),
         operation=op.name,
         expected_host=expected,
+        released_host=released_host,
     )
 
 

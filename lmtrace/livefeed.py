@@ -16,13 +16,19 @@ import re
 import stat
 import time
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 
 from .clock import FileClock, OffsetSource
 from .errors import InputError
-from .events import Event, LogKind, Malformed
+from .events import Event, LineCounts, LogKind, Malformed
 from .follow import Ended, Follower, Lines
-from .load import _clock_for, drop_out_of_range, to_utc_of  # the same clock code as analyze
+from .load import (  # analyze's clock code
+    InputSummary,
+    _clock_for,
+    _foreign_times,
+    drop_out_of_range,
+    to_utc_of,
+)
 from .parse import Scanner, make_scanner, sniff
 from .parse.rows import Row, build_events, event_row, row_time
 from .read import Chunk
@@ -67,9 +73,14 @@ class LiveInput:
         self._held: list[Lines | Ended] = []  # before the kind is known
         self._held_bytes = 0
         self._rows: list[Row] = []  # before the clock is known
+        #: other ZenPacks' queued lines (local time, rcvtime): they prove debug logging too
+        self._foreign: list[tuple[datetime | None, datetime | None]] = []
+        #: their UTC times, for the watch to take
+        self.foreign_queued: list[datetime] = []
         self.ignored = False  # kind unknown: not read
         self.got = False  # the last read handed over lines
         self.lines = 0
+        self._parsed = 0  # lines that yielded a record, in the generations read to their end
         self.events = 0
         self.malformed = 0
         #: the newest UTC log time read (any line's), and when (wall clock) it last moved
@@ -92,6 +103,16 @@ class LiveInput:
         self.advance()
         return out
 
+    @property
+    def parsed(self) -> int:
+        """Lines that yielded a record so far."""
+        return self._parsed + (self._scanner.parsed_lines if self._scanner is not None else 0)
+
+    def summary(self) -> InputSummary:
+        """What a report says of this input so far (kind, counts, clock): for
+        the generation the inputs show (lmtrace.zenpath.detect_generation)."""
+        return _summary(self)
+
     def flush(self) -> list[Event]:
         """At a stop: everything still open is read as it stands."""
         out = self._take(self.follower.flush(), at_end=True)
@@ -100,6 +121,7 @@ class LiveInput:
             out.extend(self._take([], at_end=True))
         if self._scanner is not None:
             out.extend(self._records(self._scanner.finish()))
+            self._parsed += self._scanner.parsed_lines
             self._scanner = None
         out.extend(self._release(final=True))
         self.follower.close()
@@ -123,6 +145,7 @@ class LiveInput:
                 out.extend(self._feed(it.generation, it.chunk))
             elif self._scanner is not None and it.generation == self._scanner_gen:
                 out.extend(self._records(self._scanner.finish()))
+                self._parsed += self._scanner.parsed_lines
                 self._scanner = None
         out.extend(self._release(final=at_end))
         return out
@@ -145,12 +168,17 @@ class LiveInput:
         assert self.kind is not None
         if self._scanner is None or gen != self._scanner_gen:
             out = self._records(self._scanner.finish()) if self._scanner is not None else []
+            self._parsed += self._scanner.parsed_lines if self._scanner is not None else 0
             self._scanner = make_scanner(self.kind, self.path, full=False)
             self._scanner_gen = gen
         else:
             out = []
         self.lines += chunk.lines
         out.extend(self._records(self._scanner.feed(chunk)))
+        tally = getattr(self._scanner, "tally", None)  # zenpython: other ZenPacks' queued events
+        if tally is not None and tally.foreign_queued:
+            self._foreign.extend(tally.foreign_queued)
+            tally.foreign_queued.clear()
         # any line's timestamp tells the log's time, an event's or not
         stamps = _STAMP.findall(chunk.data, max(0, len(chunk.data) - STAMP_TAIL))
         if stamps:
@@ -174,6 +202,9 @@ class LiveInput:
 
     def _release(self, *, final: bool) -> list[Event]:
         """Events of the rows read, once the clock is known."""
+        if self._foreign and self.clock is not None:
+            self.foreign_queued.extend(_foreign_times(self._foreign, self.clock))
+            self._foreign = []
         if not self._rows:
             return []
         if self.clock is None:
@@ -215,6 +246,18 @@ class LiveInput:
         """Lines without events move the log's time on too (once the clock is known)."""
         if self.clock is not None and self._latest_local is not None:
             self._seen(to_utc_of(self.clock, set())(self._latest_local))
+
+
+def _summary(i: LiveInput) -> InputSummary:
+    assert i.kind is not None
+    return InputSummary(
+        path=i.path,
+        kind=i.kind,
+        lines=LineCounts(total=i.lines, parsed=i.parsed, malformed=i.malformed),
+        clock=i.clock or FileClock(tz=timezone.utc, source=OffsetSource.ASSUMED),
+        events=i.events,
+        malformed=(),
+    )
 
 
 def _given(tz: tzinfo | None) -> FileClock | None:

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from ._gc import gc_paused
-from .clock import FileClock, check_file_specs, given_clock, infer_clock, tz_for
+from .clock import (
+    FileClock,
+    JoinIndex,
+    check_file_specs,
+    given_clock,
+    infer_clock,
+    join_keys,
+    joined_clock,
+    tz_for,
+)
 from .errors import UsageError
 from .events import Event, LineCounts, LogKind, Malformed, Source
 from .parallel import KindSpec, ScannedFile, kind_for, scan_files
@@ -229,21 +238,38 @@ def stream_of(
     given = dict(tz or {})
     inputs: list[InputSummary] = []
     events: list[Event] = []
-    for scanned in scans:
-        path = scanned.path
-        if on_file is not None:
-            on_file(path)
-        clock = _clock_for(scanned.rows, tz_for(path, given, also=(also or {}).get(path, ())))
+
+    def add(scanned: ScannedFile, clock: FileClock, at: int | None = None) -> None:
         out_of_range: set[datetime] = set()
-        built = build_events(scanned.kind, path, scanned.rows, to_utc=to_utc_of(clock, out_of_range))
+        built = build_events(scanned.kind, scanned.path, scanned.rows, to_utc=to_utc_of(clock, out_of_range))
         bad: dict[int, Malformed] = {}
         if out_of_range:
             built = drop_out_of_range(built, out_of_range, clock, bad)
         events.extend(built)
-        inputs.append(summary_of(scanned, clock, len(built), bad))
+        summary = summary_of(scanned, clock, len(built), bad)
+        inputs.append(summary) if at is None else inputs.insert(at, summary)
         if progress is not None:
             progress.events = len(events)
             progress.files_done = len(inputs)
+
+    # zenopenstack's lines carry no UTC time: its clock comes from joining
+    # them to the Ceilometer side, once every other file is read
+    later: list[tuple[int, ScannedFile]] = []
+    for scanned in scans:
+        path = scanned.path
+        if on_file is not None:
+            on_file(path)
+        forced = tz_for(path, given, also=(also or {}).get(path, ()))
+        if scanned.kind is LogKind.ZENOPENSTACK and forced is None:
+            later.append((len(inputs) + len(later), scanned))
+            continue
+        add(scanned, _clock_for(scanned.rows, forced))
+    if later:
+        index = JoinIndex()
+        for e in events:
+            index.add(e.event_type, e.event_id, e.instance_id, e.generated)
+        for at, scanned in later:
+            add(scanned, joined_clock(join_keys(scanned.rows), index), at)
     events.sort(key=sort_key)
     return EventStream(inputs=tuple(inputs), events=tuple(events), repeated=tuple(repeated))
 

@@ -32,7 +32,7 @@ def record_start(f: BinaryIO | PRead, pos: int, kind: LogKind, size: int) -> int
             return size
         buf = carry + block
         base = at - len(carry)
-        if kind is LogKind.COLLECTOR:
+        if kind is LogKind.COLLECTOR or kind is LogKind.PUBLISHER:  # one line, one record
             i = buf.find(b"\n")
             if i >= 0:
                 return base + i + 1

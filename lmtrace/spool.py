@@ -21,7 +21,15 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from ._gc import gc_paused
-from .clock import FileClock, clock_from_deltas, given_clock
+from .clock import (
+    FileClock,
+    JoinIndex,
+    JoinKey,
+    clock_from_deltas,
+    given_clock,
+    join_keys,
+    joined_clock,
+)
 from .events import Event, LogKind, Malformed, Status, Trait, TraitType
 from .load import (
     EventStream,
@@ -34,7 +42,7 @@ from .load import (
     to_utc_of,
 )
 from .parallel import KindSpec, ScannedFile, scan_pieces
-from .parse.rows import LINE, LOCAL_TIME, Row, build_events, row_time
+from .parse.rows import GENERATED, ID, INSTANCE, LINE, LOCAL_TIME, TYPE, Row, build_events, row_time
 from .progress import OnProgress
 
 __all__ = ["RUN_EVENTS", "EventRuns", "SpooledEventStream", "stream_events"]
@@ -131,18 +139,34 @@ def stream_events(
         inputs: list[InputSummary] = []
         events = EventRuns()
         file = _FileRows(spool)
+        # zenopenstack's lines carry no UTC time: its clock is joined to the
+        # Ceilometer side (lmtrace.clock.joined_clock) once all is scanned
+        index = JoinIndex()
+        later: list[tuple[int, ScannedFile, _FileRows]] = []
+
+        def finish(piece: ScannedFile, file: _FileRows, clock: FileClock, at: int | None = None) -> None:
+            bad: dict[int, Malformed] = {}
+            n = file.sorted_runs(piece, clock, events, bad)
+            summary = summary_of(piece, clock, n, bad)
+            inputs.append(summary) if at is None else inputs.insert(at, summary)
+            events.count += n
+            progress.events = events.count
+            progress.files_done = len(inputs)
+
         for piece in scan_pieces(run.paths, kind=run.kind, full=full, jobs=jobs, on_bytes=progress.callback):
             if not isinstance(piece, ScannedFile):
                 file.add(piece)
+                for r in piece:
+                    index.add(r[TYPE], r[ID], r[INSTANCE], r[GENERATED])
                 continue
-            clock = file.clock(run.forced(piece.path))
-            bad: dict[int, Malformed] = {}
-            n = file.sorted_runs(piece, clock, events, bad)
-            inputs.append(summary_of(piece, clock, n, bad))
-            events.count += n
+            forced = run.forced(piece.path)
+            if piece.kind is LogKind.ZENOPENSTACK and forced is None:
+                later.append((len(inputs) + len(later), piece, file))
+            else:
+                finish(piece, file, file.clock(forced))
             file = _FileRows(spool)
-            progress.events = events.count
-            progress.files_done = len(inputs)
+        for at, piece, held in later:
+            finish(piece, held, joined_clock(held.keys, index), at)
         progress.emit("analyzing")
         yield SpooledEventStream(inputs=tuple(inputs), events=events, repeated=tuple(run.repeated))
 
@@ -244,6 +268,8 @@ class _FileRows:
         self._batches: list[_Batch] = []
         self._open: list[Row] = []
         self._deltas = array.array("d")
+        #: lines without a UTC time of their own (zenopenstack's), for a joined clock
+        self.keys: list[JoinKey] = []
 
     def add(self, rows: list[Row]) -> None:
         deltas = self._deltas
@@ -253,6 +279,7 @@ class _FileRows:
                 utc = row_time(r)
                 if utc is not None:
                     deltas.append((local - utc.replace(tzinfo=None)).total_seconds())
+        self.keys.extend(join_keys(rows))
         self._open.extend(rows)
         self._spool.held += len(rows)
         if len(self._open) >= self._spool.limit:

@@ -370,6 +370,13 @@ def _handler_hop(s: _Seen, q: Sighting | None, c: Sighting | None) -> Hop:
         # not applicable, rather than a hop that should have happened
         return Hop(name=HopName.HANDLER, missing=True, not_applicable=True, note="no handler mapped")
     writes = f"; writes host {s.host_name}" if s.host_name else "; no host_name to write"
+    if s.reached is Reached.YES and q is not None and q.status == Status.MAPPED.value:
+        # zenopenstack logs the firing itself: its Mapped line, with the host written
+        return Hop(
+            name=HopName.HANDLER,
+            at=q.at,
+            note=f"{s.handler} ran: zenopenstack's Mapped line at {q.path.rsplit('/', 1)[-1]}:{q.line}{writes}",
+        )
     if s.reached is Reached.YES and q is not None:
         return Hop(
             name=HopName.HANDLER,

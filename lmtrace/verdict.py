@@ -70,6 +70,9 @@ class Facts:
     reverted: bool = False
     #: the operation's target (for a reverted resize, not the right final host)
     target: str | None = None
+    #: the last host-writing firing is a source-side phase's (domain.md, the
+    #: 3.x/4.x path: stale with the destination unknown, not incomplete)
+    source_wrote_last: bool = False
 
     @property
     def writers(self) -> list[Firing]:
@@ -196,6 +199,8 @@ def rule_failed(f: Facts) -> tuple[Verdict, str, str] | None:
 def rule_incomplete(f: Facts) -> tuple[Verdict, str, str] | None:
     if f.outcome is not Outcome.INCOMPLETE and f.destination is not None:
         return None
+    if f.outcome is Outcome.COMPLETED and f.destination is None and f.source_wrote_last:
+        return None  # it wrote the source: stale, destination unknown (rule_stale)
     wrong = f.moves
     moved = (
         f"; {where_of(wrong[-1])} {verb_of(wrong[-1], 'already moved', 'would already move')} it to "
@@ -230,7 +235,9 @@ def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
     parts = []
     overflow = False
     for p in f.lost_mapped:
-        if p.reached is Reached.DISCARDED:
+        if p.cause is not None and (p.dropped is None or p.dropped.status not in ("discarded", "dropped")):
+            why = f"lost: {p.cause}"  # the 3.x/4.x path: a failed post, or zenopenstack's error
+        elif p.reached is Reached.DISCARDED:
             why = "queued, then discarded by zenpython"
             if p.dropped is not None and p.dropped.status == Status.DISCARDED.value:
                 why += " (queue overflow)"
@@ -241,8 +248,15 @@ def rule_lost(f: Facts) -> tuple[Verdict, str, str] | None:
             where = f" at {p.collector.path}:{p.collector.line}" if p.collector else ""
             why = f"logged by the collector{where} but never queued by zenpython"
         parts.append(f"{p.phase} (mapped to {p.handler}) {why}")
+    causes = " ".join(p.cause or "" for p in f.lost_mapped)
     rec = (
-        "raise zenpython's event queue (--maxqueuelen) or find why it backs up"
+        "check what answered the HTTP publisher at that time (zenopenstack and its proxy on port 8342, "
+        "the device in the publisher's URL): a post that fails is not retried"
+        if "HTTP publisher" in causes
+        else "read zenopenstack's traceback for the event (see the phase's line) and fix what its handler "
+        "could not read"
+        if "zenopenstack could not" in causes
+        else "raise zenpython's event queue (--maxqueuelen) or find why it backs up"
         if overflow
         else "check the AMQP path from the dispatcher to zenpython (queue, exchange, the device's "
         "datasource) for the time of the loss"
@@ -323,7 +337,13 @@ def rule_stale(f: Facts) -> tuple[Verdict, str, str] | None:
         f"at {clock(last.time)}: "
     )
     c = f.correction
-    if c is None:
+    if f.destination is None:
+        reason += (
+            f"Zenoss {verb_of(last, 'shows', 'would show')} the VM on {last.host}, its source; the "
+            "destination is unknown (no destination-side phase in the logs: zenopenstack logs nothing "
+            f"for an unmapped {f.proof}; the notification agent's TRACE bodies show it)"
+        )
+    elif c is None:
         reason += f"Zenoss {verb_of(last, 'shows', 'would show')} the VM on {last.host}, not {f.destination}"
     else:
         # a later event wrote the destination: the model was wrong until then

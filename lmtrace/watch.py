@@ -41,17 +41,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from .analyze import judge_occurrences
 from .clock import tz_for
 from .correlate import COVERAGE_GAP, GROUP_WINDOW, Coverage, Occurrence, coverage_of, join_sightings
 from .events import Event, LogKind, Malformed, Status
 from .findings import MigrationReport, Outcome
 from .grouping import Group
 from .handlers import DEFAULT_MAP, HandlerMap, builtin_map
+from .judgeall import judge_occurrences
 from .livefeed import LiveInput, check_followable
 from .load import sort_key
 from .parallel import KindSpec, kind_for
 from .phases import Joins, classify
+from .zenpath import COVERAGE_STATUSES, choose_map, detect_generation, released_by_instance
 
 __all__ = ["DEFAULT_INCOMPLETE_AFTER", "DEFAULT_SETTLE", "Watch", "WatchStats"]
 
@@ -102,7 +103,11 @@ class Watch:
         wall: Callable[[], float] = time.monotonic,
         judge_every: float = 1.0,
     ) -> None:
+        #: the map given; None: the built-in map of the generation the inputs show
+        self._given_map = handler_map
         self.hmap = handler_map or builtin_map(DEFAULT_MAP)
+        self._auto_map = self.hmap
+        self._generation_of: tuple[tuple[str, LogKind | None, bool], ...] = ()
         self.settle = settle
         self.incomplete_after = max(incomplete_after, settle)
         self._wall = wall
@@ -124,6 +129,7 @@ class Watch:
         self._events: list[Event] = []
         self._dirty = False
         self._queued: list[datetime] = []  # zenpython queue times: coverage
+        self._debug: list[datetime] = []  # zenopenstack's DEBUG lines: its coverage
         self._recent: list[MigrationReport] = []  # judged, for `overlaps`
         #: instance -> (time, host) of its latest event forgotten (an evacuation's source)
         self._hosts: dict[str, tuple[datetime, str]] = {}
@@ -153,7 +159,7 @@ class Watch:
         for i in self.inputs:
             if behind and i.lagging and not i.follower.pipe and i is not behind[0]:
                 continue
-            self._add(i.read(limit=limit))
+            self._add(i.read(limit=limit), i.foreign_queued)
         self.now = self._now()
         due = self._next_due is not None and self.now is not None and self.now >= self._next_due
         # judging the buffer costs in proportion to it: when something new
@@ -177,7 +183,7 @@ class Watch:
         """Read what is left, a last line without its newline included, and
         judge every operation still open as it stands."""
         for i in self.inputs:
-            self._add(i.flush())
+            self._add(i.flush(), i.foreign_queued)
         return self._judge(final=True)
 
     @property
@@ -199,7 +205,10 @@ class Watch:
 
     # -- internals -----------------------------------------------------------
 
-    def _add(self, events: list[Event]) -> None:
+    def _add(self, events: list[Event], foreign: list[datetime] | None = None) -> None:
+        if foreign:  # other ZenPacks' queued events prove zenpython's debug logging too
+            self._queued.extend(foreign)
+            foreign.clear()
         if not events:
             return
         self._events.extend(events)
@@ -209,6 +218,8 @@ class Watch:
                 t = e.logged_at or e.rcvtime
                 if t is not None:
                     self._queued.append(t)
+            elif e.source.kind is LogKind.ZENOPENSTACK and e.status in COVERAGE_STATUSES and e.logged_at:
+                self._debug.append(e.logged_at)  # zenopenstack's DEBUG lines: its coverage
 
     def _now(self) -> datetime | None:
         """The logs' own now (see the module docstring)."""
@@ -224,19 +235,34 @@ class Watch:
         moved = max(i.last_event_wall for i in self.inputs)
         return newest + timedelta(seconds=max(0.0, self._wall() - moved))
 
-    def _coverage(self) -> Coverage | None:
-        zen = any(i.kind is LogKind.ZENPYTHON for i in self.inputs)
-        return coverage_of(self._queued) if zen else None
+    def _coverage(self, kind: LogKind, times: list[datetime]) -> Coverage | None:
+        """zenpython's (zenopenstack's) coverage; None when no such log is read."""
+        return coverage_of(times) if any(i.kind is kind for i in self.inputs) else None
+
+    def _map(self) -> HandlerMap:
+        """The map given, else the built-in map of the ZenPack generation
+        the inputs show (as analyze chooses it, from the kinds read)."""
+        if self._given_map is not None:
+            return self._given_map
+        seen = tuple((i.path, i.kind, i.parsed > 0 or i.events > 0) for i in self.inputs)
+        if seen != self._generation_of:  # what the generation depends on: kinds with events
+            self._generation_of = seen
+            inputs = [i.summary() for i in self.inputs if i.kind is not None]
+            self._auto_map = choose_map(None, detect_generation(inputs, ()))[0]
+        return self._auto_map
 
     def _judge(self, *, final: bool) -> list[MigrationReport]:
         self._judged_at = self._wall()
         self._dirty = False
         self._events.sort(key=sort_key)
         occurrences = join_sightings(self._events)
+        self.hmap = self._map()
         groups, reports = judge_occurrences(
             occurrences,
-            coverage=self._coverage(),
+            coverage=self._coverage(LogKind.ZENPYTHON, self._queued),
             hmap=self.hmap,
+            zos=self._coverage(LogKind.ZENOPENSTACK, self._debug),
+            released=released_by_instance(self._events),
             earlier=self._recent,
             earlier_hosts=self._hosts,
         )
@@ -310,10 +336,11 @@ class Watch:
         self._events = kept
         # coverage: the queue times from the last one before the cut on give
         # the same stretches for every time after the cut
-        self._queued.sort()
-        k = bisect.bisect_left(self._queued, cut - COVERAGE_GAP)
-        if k > 1:
-            del self._queued[: k - 1]
+        for times in (self._queued, self._debug):
+            times.sort()
+            k = bisect.bisect_left(times, cut - COVERAGE_GAP)
+            if k > 1:
+                del times[: k - 1]
         self._recent = [m for m in self._recent if m.end >= cut]
 
     def _remember_host(self, e: Event) -> None:

@@ -155,7 +155,43 @@ def _cases() -> list[Golden]:
     return out
 
 
-CASES: list[Golden] = _cases()
+#: the 3.x/4.x path: directory -> [(file tag, log arguments, extra arguments)]
+ZOS = "samples/zenopenstack"
+ZOS_CASES: dict[str, list[tuple[str, tuple[str, ...], tuple[str, ...]]]] = {
+    f"{ZOS}/stale": [
+        ("", (f"{ZOS}/stale/zenopenstack.log", f"{ZOS}/stale/agent.log"), ()),
+        # zenopenstack's log alone: stale, destination unknown
+        (".alone", (f"{ZOS}/stale/zenopenstack.log",), ()),
+    ],
+    f"{ZOS}/fixed": [
+        ("", (f"{ZOS}/fixed/zenopenstack.log", f"{ZOS}/fixed/agent.log"),
+         ("--handler-map", f"{ZOS}/fixed/fixed-map.toml")),
+    ],
+    f"{ZOS}/info": [("", (f"{ZOS}/info/zenopenstack.log", f"{ZOS}/info/agent.log"), ())],
+    f"{ZOS}/lost": [("", (f"{ZOS}/lost/zenopenstack.log", f"{ZOS}/lost/agent.log"), ())],
+    f"{ZOS}/ops": [("", (f"{ZOS}/ops/zenopenstack.log", f"{ZOS}/ops/agent.log"), ())],
+}
+#: the zenopenstack case whose first migration's timeline is golden
+ZOS_TIMELINE = f"{ZOS}/stale"
+
+
+def _zos_cases() -> list[Golden]:
+    out: list[Golden] = []
+    for d, runs in ZOS_CASES.items():
+        for tag, logs, extra in runs:
+            for fmt, ext in ANALYZE_FORMATS.items():
+                out.append(Golden(f"{d}/expected/analyze{tag}.{ext}", ("analyze", *logs, *extra, "--format", fmt)))
+    logs = ZOS_CASES[ZOS_TIMELINE][0][1]
+    migs = manifest(ZOS_TIMELINE)["migrations"]
+    assert isinstance(migs, list)
+    for fmt, ext in TIMELINE_FORMATS.items():
+        out.append(
+            Golden(f"{ZOS_TIMELINE}/expected/timeline.{ext}", ("timeline", *logs, "--request", migs[0]["request_id"], "--format", fmt))
+        )
+    return out
+
+
+CASES: list[Golden] = _cases() + _zos_cases()
 
 
 @dataclass(frozen=True)
@@ -210,7 +246,7 @@ def orphans() -> list[Path]:
     """Files in expected/ directories that no case writes."""
     wanted = {ROOT / c.path for c in CASES}
     return sorted(
-        p for d in sample_dirs() for p in (ROOT / d / "expected").glob("*") if p not in wanted
+        p for d in [*sample_dirs(), *ZOS_CASES] for p in (ROOT / d / "expected").glob("*") if p not in wanted
     )
 
 

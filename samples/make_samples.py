@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from lmtrace.synthetic import MigrationSpec, Options, generate, parse_offset  # noqa: E402
+from lmtrace.synthetic.zos import MAPPERS_FIXED, ZosOptions, generate_zos  # noqa: E402
 
 # the write-up's hosts: ndc27-3205 was the source (it sent _post.end), ndc27-3222 the destination
 SRC, DST = "ndc27-3205", "ndc27-3222"
@@ -134,6 +135,63 @@ def _rotate(d: Path) -> None:
     (d / "manifest.json").write_text(json.dumps(man, indent=1) + "\n", encoding="utf-8")
 
 
+# The 3.x/4.x path (ZenPack 3.0 on): zenopenstack.log and the notification agent's log,
+# constructed from the format strings (no public zenopenstack log exists).
+C1, C2, C3 = "compute-01", "compute-02", "compute-03"
+ZOS_DIRS: dict[str, tuple[dict[str, object], list[MigrationSpec]]] = {
+    # the 3.x map: every migration stale; TRACE bodies for the first two only, so the third's
+    # destination is unknown (stale all the same: _post.end's Mapped line wrote the source)
+    "stale": ({"trace": (0.0, 300.0)},
+              [MigrationSpec("stale", 20, source=C1, destination=C2, display_name="web-01"),
+               MigrationSpec("stale", 200, source=C2, destination=C3, display_name="web-02"),
+               MigrationSpec("stale", 400, source=C3, destination=C1, display_name="web-03")]),
+    # the ZenPack with the fix (instance_update on post.dest.end): ok under fixed-map.toml
+    "fixed": ({"mappers": dict(MAPPERS_FIXED)},
+              [MigrationSpec("stale", 20, source=C1, destination=C2, display_name="web-11"),
+               MigrationSpec("stale", 200, source=C2, destination=C3, display_name="web-12")]),
+    # zenopenstack at INFO (its default): nothing but ERROR lines; the publisher's bodies say
+    # what Zenoss would do
+    "info": ({"debug": False},
+             [MigrationSpec("stale", 20, source=C1, destination=C2, display_name="web-21"),
+              MigrationSpec("ok", 200, source=C2, destination=C3, display_name="web-22"),
+              # at INFO, zenopenstack still logs its ERROR lines: a handler that raised
+              MigrationSpec("discarded", 400, source=C3, destination=C1, display_name="web-23")]),
+    # events lost on the way: a post refused with HTTP 502, a handler that raised
+    "lost": ({},
+             [MigrationSpec("lost", 20, source=C1, destination=C2, display_name="web-31"),
+              MigrationSpec("discarded", 200, source=C2, destination=C3, display_name="web-32")]),
+    # the other operations under the 3.x map (domain.md, "Other operations"): resize.end
+    # (source) last is stale, finish_resize.end last ok, a revert ends on the source (ok),
+    # unshelve is mapped by no release (missed), evacuate's rebuild writes the new host (ok)
+    # (short host names: its longer phase names keep the text report within its width)
+    "ops": ({},
+            [MigrationSpec("resize-stale", 20, source="cmp-1", destination="cmp-2", display_name="web-41"),
+             MigrationSpec("resize-ok", 400, source="cmp-2", destination="cmp-3", display_name="web-42"),
+             MigrationSpec("resize-reverted", 800, source="cmp-3", destination="cmp-1", display_name="web-43"),
+             MigrationSpec("unshelve-missed", 1200, source="cmp-1", destination="cmp-3", display_name="web-44"),
+             MigrationSpec("evacuate-ok", 1600, source="cmp-2", destination="cmp-1", display_name="web-45")]),
+}
+
+FIXED_MAP = """\
+# The ZenPack 3.x/4.x MAPPERS entries a live migration meets, with the fix:
+# instance_update on post.dest.end (the destination), none on _post.end (the source).
+"compute.instance.live_migration.post.dest.end" = "instance_update"
+"compute.instance.live_migration._post.end" = ""
+"compute.instance.update" = "instance_update_status"
+"""
+
+
+def make_zos(out: Path) -> None:
+    for seed, (name, (extra, specs)) in enumerate(ZOS_DIRS.items(), start=300):
+        d = out / "zenopenstack" / name
+        opts = ZosOptions(seed=seed, out=str(d))
+        for k, v in extra.items():
+            setattr(opts, k, v)
+        generate_zos(opts, specs)
+        if name == "fixed":
+            (d / "fixed-map.toml").write_text(FIXED_MAP, encoding="utf-8")
+
+
 def make(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "maps").mkdir(exist_ok=True)
@@ -149,6 +207,7 @@ def make(out: Path) -> None:
         generate(opts, specs)
         if name == "rotated":
             _rotate(d)
+    make_zos(out)
 
 
 if __name__ == "__main__":

@@ -151,6 +151,7 @@ def check_migration(m: dict[str, Any]) -> None:
     _iso(m["end"])
     assert isinstance(m["overlaps"], list) and isinstance(m["attached_requests"], list)
     _str(m["device"], nullable=True)
+    _str(m["released_host"], nullable=True)
     assert isinstance(m["phases"], list) and m["phases"]
     for p in m["phases"]:
         assert set(p) >= {
@@ -164,8 +165,9 @@ def check_migration(m: dict[str, Any]) -> None:
         _str(p["host_name"], nullable=True)
         _iso(p["generated"], nullable=True)
         _iso(p["time"])
-        assert p["reached"] in ("yes", "no", "discarded", "would")
+        assert p["reached"] in ("yes", "no", "discarded", "would", "unlogged")
         _str(p["handler"], nullable=True)
+        _str(p["cause"], nullable=True)
         if p["collector"] is not None:
             assert set(p["collector"]) == {"path", "line", "logged_at"}
             assert isinstance(p["collector"]["line"], int)
@@ -203,7 +205,7 @@ SKIPPED = dict.fromkeys(
 
 
 def check_document(doc: dict[str, Any]) -> None:
-    assert set(doc) == {"migrations", "inputs", "handler_map", "filters", "summary", "warnings"}
+    assert set(doc) == {"migrations", "inputs", "handler_map", "filters", "summary", "warnings", "pipeline"}
     assert list(doc["filters"]) == ["since", "until", "instance", "request", "host", "device", "verdicts"]
     for m in doc["migrations"]:
         check_migration(m)
@@ -217,7 +219,7 @@ def check_document(doc: dict[str, Any]) -> None:
             "offset_samples",
             "malformed",
         }
-        assert i["kind"] in ("collector", "zenpython")
+        assert i["kind"] in ("collector", "zenpython", "zenopenstack", "publisher")
         lines = i["lines"]
         assert set(lines) == {"total", "parsed", "skipped", "malformed", "skipped_by_reason"}
         assert lines["parsed"] + lines["skipped"] + lines["malformed"] == lines["total"]
@@ -234,7 +236,7 @@ def check_document(doc: dict[str, Any]) -> None:
                 for s in i["coverage"][part]:
                     _iso(s["start"])
                     _iso(s["end"])
-    assert set(doc["handler_map"]) == {"name", "source", "shape"}
+    assert set(doc["handler_map"]) == {"name", "source", "shape", "generation", "why"}
     s = doc["summary"]
     assert list(s["verdicts"]) == VERDICTS
     assert sum(s["verdicts"].values()) == s["migrations"] == len(doc["migrations"])
@@ -293,7 +295,13 @@ def test_json_blog_log(blog: Report) -> None:
     assert i["lines"] == {
         "total": 6, "parsed": 3, "skipped": 3, "malformed": 0, "skipped_by_reason": SKIPPED | {"blank": 2, "other_logger": 1}
     }
-    assert doc["handler_map"] == {"name": "osi-2.x", "source": "builtin", "shape": "osi-2.x-dict"}
+    assert doc["handler_map"] == {
+        "name": "osi-2.x",
+        "source": "builtin",
+        "shape": "osi-2.x-dict",
+        "generation": "2.x",
+        "why": "the default for ZenPack 2.x, seen from the Zenoss dispatcher's record_events lines",
+    }
     assert doc["summary"]["verdicts"]["stale"] == 1
     assert (
         "'openstack|compute.instance.live_migration.post.dest.end': (instance_id, instance_update),"

@@ -123,9 +123,9 @@ def events(
 @click.option(
     "--zenpack",
     type=click.Choice(sorted(BUILTIN_MAPS)),
-    default=DEFAULT_MAP,
-    show_default=True,
-    help="Built-in handler map: which ZenPack's events.py Zenoss runs.",
+    default=None,
+    help="Built-in handler map: which ZenPack's events.py Zenoss runs. Default: the one of the ZenPack "
+    f"generation the inputs show (osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}).",
 )
 @click.option(
     "--handler-map",
@@ -195,7 +195,7 @@ def analyze(
     debug: bool,
     jobs: int,
     fmt: str,
-    zenpack: str,
+    zenpack: str | None,
     handler_map_path: str | None,
     since: str | None,
     until: str | None,
@@ -276,9 +276,9 @@ def analyze(
 @click.option(
     "--zenpack",
     type=click.Choice(sorted(BUILTIN_MAPS)),
-    default=DEFAULT_MAP,
-    show_default=True,
-    help="Built-in handler map: which ZenPack's events.py Zenoss runs.",
+    default=None,
+    help="Built-in handler map: which ZenPack's events.py Zenoss runs. Default: the one of the ZenPack "
+    f"generation the inputs show (osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}).",
 )
 @click.option(
     "--handler-map",
@@ -299,7 +299,7 @@ def timeline(
     debug: bool,
     jobs: int,
     fmt: str,
-    zenpack: str,
+    zenpack: str | None,
     handler_map_path: str | None,
     request: str | None,
     instance: str | None,
@@ -364,7 +364,7 @@ def _group_list(value: str | None) -> tuple[str, ...]:
 
 def _analysis(
     files: tuple[str, ...],
-    hmap: HandlerMap,
+    hmap: HandlerMap | None,
     kind_specs: tuple[str, ...],
     tz_specs: tuple[str, ...],
     jobs: int,

@@ -61,7 +61,8 @@ def input_options(f: F) -> F:
                 "kind_specs",
                 multiple=True,
                 metavar="[FILE=]KIND",
-                help="collector or zenpython: the kind of every input or, as FILE=KIND, of one "
+                help="collector, zenpython, zenopenstack or publisher (the notification agent's HTTP publisher "
+                "lines): the kind of every input or, as FILE=KIND, of one "
                 "(a path, basename or glob; repeatable), instead of detecting it from content.",
             ),
             click.option(

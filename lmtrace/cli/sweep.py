@@ -58,9 +58,9 @@ __all__ = ["sweep"]
 @click.option(
     "--zenpack",
     type=click.Choice(sorted(BUILTIN_MAPS)),
-    default=DEFAULT_MAP,
-    show_default=True,
-    help="Built-in handler map for every cloud.",
+    default=None,
+    help="Built-in handler map for every cloud. Default: per cloud, the one of the ZenPack generation its "
+    f"logs show (osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}).",
 )
 @click.option(
     "--handler-map",
@@ -95,7 +95,7 @@ def sweep(
     scheduler: str | None,
     workers: int,
     chunk_mb: float,
-    zenpack: str,
+    zenpack: str | None,
     handler_map_path: str | None,
     tz_specs: tuple[str, ...],
     since: str | None,

@@ -75,7 +75,13 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--poll", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between reads.")
 @click.option("--kind", "kind_specs", multiple=True, metavar="[FILE=]KIND", help="collector or zenpython, as for analyze.")
 @click.option("--tz", "tz_specs", multiple=True, metavar="[FILE=]ZONE", help="UTC offset or IANA zone, as for analyze.")
-@click.option("--zenpack", type=click.Choice(sorted(BUILTIN_MAPS)), default=DEFAULT_MAP, show_default=True, help="Built-in handler map.")
+@click.option(
+    "--zenpack",
+    type=click.Choice(sorted(BUILTIN_MAPS)),
+    default=None,
+    help="Built-in handler map. Default: the one of the ZenPack generation the inputs show "
+    f"(osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}), as for analyze.",
+)
 @click.option("--handler-map", "handler_map_path", type=click.Path(dir_okay=False), help="A ZenPack events.py or TOML map, as for analyze.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings about inputs on stderr (malformed lines are still shown).")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
@@ -92,7 +98,7 @@ def watch(
     poll: float,
     kind_specs: tuple[str, ...],
     tz_specs: tuple[str, ...],
-    zenpack: str,
+    zenpack: str | None,
     handler_map_path: str | None,
     quiet: bool,
     debug: bool,
@@ -196,8 +202,9 @@ class _output:
             from ..render.oneline import OPEN_HEAD, open_rows
             from ..render.terminal import live_table
 
-            self._live = live_table(sys.stdout)
-            live, line, table = self._live.__enter__()
+            live, line, table = live_table(sys.stdout)
+            self._live = live
+            live.__enter__()
 
             def emit(m: MigrationReport) -> None:
                 live.console.print(line(m.verdict.value, migration_line(m, verdict=False)))

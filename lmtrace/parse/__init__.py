@@ -51,6 +51,14 @@ def make_scanner(kind: LogKind, path: str, *, full: bool = True) -> Scanner:
         from .collector import CollectorScanner
 
         return CollectorScanner(path, full=full)
+    if kind is LogKind.ZENOPENSTACK:
+        from .zenopenstack import ZenopenstackScanner
+
+        return ZenopenstackScanner(path, full=full)
+    if kind is LogKind.PUBLISHER:
+        from .publisher import PublisherScanner
+
+        return PublisherScanner(path, full=full)
     from .zenpython import ZenpythonScanner
 
     return ZenpythonScanner(path, full=full)
@@ -61,9 +69,13 @@ def make_scanner(kind: LogKind, path: str, *, full: bool = True) -> Scanner:
 # PID, Zenoss' logging after a comma and the level.
 _MARKERS = (
     (b"record_events called (events=", LogKind.COLLECTOR),
+    # zenopenstack's log holds Queued lines too (its own logger zen.zenopenstack)
+    (b"zen.OpenStack.zenopenstack", LogKind.ZENOPENSTACK),
+    (b"zen.zenopenstack", LogKind.ZENOPENSTACK),
     (b"ueued event (total of", LogKind.ZENPYTHON),
     (b"iscarded event - queue overflow", LogKind.ZENPYTHON),
     (b"zen.zenpython", LogKind.ZENPYTHON),
+    (b"ceilometer.publisher.http", LogKind.PUBLISHER),
 )
 # `ceilometer` names the collector only on a log line (a date or syslog's
 # `Jan 23 14:22:02` first), not in prose that mentions it
@@ -181,8 +193,9 @@ def sniff_kind(path: str, first: Chunk | None) -> LogKind:
 
 
 _WHAT_WE_READ = (
-    "lmtrace reads Ceilometer collector logs (the Zenoss dispatcher's `record_events called` lines) "
-    "and zenpython debug logs (`Queued event` lines)."
+    "lmtrace reads Ceilometer collector logs (the Zenoss dispatcher's `record_events called` lines), "
+    "zenpython debug logs (`Queued event` lines), zenopenstack logs and the notification agent's "
+    "HTTP publisher lines (`ceilometer.publisher.http`)."
 )
 
 

@@ -24,7 +24,7 @@ __all__ = ["Row", "build_events", "event_row", "row_event", "row_time"]
 #:  device, index, traits): `line` counts from the scanned stream's first line.
 Row = tuple[Any, ...]
 
-LINE, OFFSET, SPAN, STATUS, TYPE, ID, GENERATED, RCVTIME, LOCAL_TIME = range(9)
+LINE, OFFSET, SPAN, STATUS, TYPE, ID, GENERATED, RCVTIME, LOCAL_TIME, REQUEST, INSTANCE = range(11)
 
 
 def event_row(e: Event) -> Row:

@@ -35,6 +35,8 @@ __all__ = ["SkipTally", "breakdown", "logger_of"]
 _LOGGER = {
     LogKind.COLLECTOR: b" ceilometer_zenoss.dispatcher",
     LogKind.ZENPYTHON: b" zen.zenpython:",
+    LogKind.ZENOPENSTACK: b" zen.OpenStack.zenopenstack:",
+    LogKind.PUBLISHER: b" ceilometer.publisher.http ",
 }
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from ..correlate import Coverage
-from ..events import LogKind, skip_label
+from ..events import skip_label
 from ..findings import (
     AppliedFilters,
     Firing,
@@ -33,6 +33,7 @@ from ..humantime import clock, duration, elapsed
 from ..load import EventStream, InputSummary
 from ..phases import LIVE_MIGRATION, OPERATIONS, Side, operation_named
 from .fields import iso, phase_name
+from .pathfields import NO_COVERAGE, released_row
 
 WIDTH = 118  # text lines stay below 120 columns where the content allows
 
@@ -167,6 +168,7 @@ def details(m: MigrationReport, files: FileLabels) -> list[tuple[str, str]]:
         rows.append(("attached requests", ", ".join(m.attached_requests)))
     if m.device:
         rows.append(("device", m.device))
+    rows.extend(released_row(m))
     return rows
 
 
@@ -381,12 +383,11 @@ def input_line(i: InputSummary) -> str:
 
 
 def coverage_lines(i: InputSummary, cov: Coverage | None) -> list[str]:
-    """What a zenpython log covers: its stretches (summed up past a few)
-    and every gap, one line each; [] for a collector log."""
-    if i.kind is not LogKind.ZENPYTHON:
+    """What a zenpython/zenopenstack log covers: stretches, gaps; [] for others."""
+    if i.kind not in NO_COVERAGE:
         return []
     if cov is None or not cov.stretches:
-        return ["coverage: none (no queued-event line: zenpython debug logging was off)"]
+        return [NO_COVERAGE[i.kind]]
     st = cov.stretches
     if len(st) <= _LIST_STRETCHES:
         out = [

@@ -10,12 +10,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..correlate import Coverage, Stretch
-from ..events import SKIP_REASONS, Event, LineCounts, LogKind, TraitValue
+from ..events import SKIP_REASONS, Event, LineCounts, TraitValue
 from ..findings import (
     AppliedFilters,
     CorrectedBy,
     Firing,
-    HandlerMapInfo,
     MigrationReport,
     PhaseReport,
     Report,
@@ -27,6 +26,7 @@ from ..hops import Hop, Timeline, TimelineEntry
 from ..load import InputSummary
 from ..phases import classify
 from .jsonout import json_value
+from .pathfields import COVERED_KINDS, handler_map_record, pipeline_record
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -176,6 +176,7 @@ MIGRATION_COLUMNS = (
     # added with the other operations: at the end, so that earlier columns keep their places
     "operation",
     "expected_host",
+    "released_host",  # the 3.x/4.x path's
 )
 
 
@@ -228,6 +229,7 @@ def phase_record(p: PhaseReport) -> dict[str, Any]:
         "discarded": _discarded_sighting(p.dropped),
         "reached": p.reached.value,
         "handler": p.handler,
+        "cause": p.cause,
     }
 
 
@@ -278,6 +280,7 @@ def migration_record(m: MigrationReport) -> dict[str, Any]:
         "attached_requests": list(m.attached_requests),
         "order_sensitive": m.order_sensitive,
         "device": m.device,
+        "released_host": m.released_host,
         "phases": [phase_record(p) for p in m.phases],
         "handlers": [firing_record(f) for f in m.handlers],
     }
@@ -300,10 +303,6 @@ def _cell(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
-
-
-def handler_map_record(h: HandlerMapInfo) -> dict[str, str]:
-    return {"name": h.name, "source": h.source, "shape": h.shape}
 
 
 def summary_record(s: Summary) -> dict[str, Any]:
@@ -340,13 +339,14 @@ def report_record(report: Report) -> dict[str, Any]:
     return {
         "migrations": [migration_record(m) for m in report.migrations],
         "inputs": [
-            input_record(i, report.coverage.get(i.path, Coverage(())) if i.kind is LogKind.ZENPYTHON else None)
+            input_record(i, report.coverage.get(i.path, Coverage(())) if i.kind in COVERED_KINDS else None)
             for i in report.inputs
         ],
         "handler_map": handler_map_record(report.handler_map),
         "filters": filters_record(report.filters),
         "summary": summary_record(report.summary),
         "warnings": list(report.warnings),
+        "pipeline": pipeline_record(report.pipeline),
     }
 
 

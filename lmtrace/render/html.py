@@ -22,6 +22,7 @@ from ..hops import Hop, HopName, Timeline
 from ..humantime import clock
 from .common import headline, input_facts, verdict_counts
 from .overview import Section, View, group_section, needs_action, overview_sections, short_reason
+from .pathfields import handler_map_why, pipeline_lines
 
 __all__ = ["write_report_html"]
 
@@ -190,6 +191,9 @@ def write_report_html(report: Report, out: TextIO, view: View | None = None) -> 
     p += [f"<li><code>{_e(i.path)}</code>: {'<br>'.join(_e(x) for x in input_facts(i, report.coverage.get(i.path)))}</li>" for i in report.inputs]
     h = report.handler_map
     p += ["</ul>", f"<p>Handler map: <code>{_e(h.name)}</code> (source: {_e(h.source)}; shape: {_e(h.shape)})</p>"]
+    p += [f"<p>{_e(x)}</p>" for x in [handler_map_why(h) or ""] if x]
+    if report.pipeline is not None:  # the 3.x/4.x path: posts and lost events
+        p += ["<h2>Pipeline (HTTP publisher → zenopenstack)</h2><ul>", *(f"<li>{_e(x)}</li>" for x in pipeline_lines(report.pipeline)), "</ul>"]
     p.append('<h2>Summary</h2><p class="counts" id="verdict-counts">')
     p += [f'<span class="v-{_e(v)}" data-verdict="{_e(v)}"><b>{c:,}</b> {_e(v)}</span>' for v, c in verdict_counts(report)]
     p.append("</p>")

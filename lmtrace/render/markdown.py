@@ -34,6 +34,7 @@ from .hoprows import (
     summary_of,
 )
 from .overview import Section, View, group_section, overview_sections, rest_line
+from .pathfields import handler_map_why, pipeline_lines
 
 __all__ = ["md_code", "md_table", "md_text", "write_report_markdown", "write_timeline_markdown"]
 
@@ -133,6 +134,14 @@ def write_report_markdown(report: Report, out: TextIO, view: View | None = None)
     add(
         f"**Handler map:** {md_code(h.name)} (source: {md_code(h.source)}; shape: {md_code(h.shape)})"
     )
+    if (chosen := handler_map_why(h)) is not None:
+        add("")
+        add(md_text(chosen))
+    if report.pipeline is not None:
+        add("")
+        add("**Pipeline (3.x/4.x: HTTP publisher → zenopenstack):**")
+        add("")
+        lines.extend(f"- {md_text(files.text(pl))}" for pl in pipeline_lines(report.pipeline))
     add("")
     add("## Summary")
     add("")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
+from ..events import Event, Status
 from ..load import EventStream
 from ..spool import SpooledEventStream
 from .fields import EVENT_COLUMNS, event_record, input_record
@@ -14,13 +15,19 @@ from .jsonout import JsonWriter
 __all__ = ["write_events"]
 
 
+def _listed(events: Iterable[Event]) -> Iterator[Event]:
+    """zenopenstack's other DEBUG lines are counted as parsed (they prove
+    debug logging was on) but are not events: not listed."""
+    return (e for e in events if e.status is not Status.TICK)
+
+
 def write_events(stream: EventStream | SpooledEventStream, fmt: str, out: TextIO) -> None:
     """Every event in `fmt`, written as it comes: one pass over the events
     (two for the aligned text table), none held, except for rich."""
     offsets = {i.path: i.clock.label for i in stream.inputs}
     if fmt == "jsonl":
         writer = JsonWriter(out)
-        for e in stream.events:
+        for e in _listed(stream.events):
             writer.line(event_record(e, offsets.get(e.source.path)))
     elif fmt == "json":
         # what json.dump(indent=2) writes for {"inputs": [...], "events": [...]},
@@ -29,7 +36,7 @@ def write_events(stream: EventStream | SpooledEventStream, fmt: str, out: TextIO
         head = writer.dumps({"inputs": [input_record(i) for i in stream.inputs]}, indent=2)
         out.write(head[: -len("\n}")])
         sep = ',\n  "events": [\n'
-        for e in stream.events:
+        for e in _listed(stream.events):
             out.write(sep)
             text = writer.dumps(event_record(e, offsets.get(e.source.path)), indent=2)
             out.write("    " + text.replace("\n", "\n    "))
@@ -38,7 +45,7 @@ def write_events(stream: EventStream | SpooledEventStream, fmt: str, out: TextIO
     elif fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
         w.writerow(EVENT_COLUMNS)
-        for e in stream.events:
+        for e in _listed(stream.events):
             rec = event_record(e, offsets.get(e.source.path))
             w.writerow(["" if rec[c] is None else rec[c] for c in EVENT_COLUMNS])
     elif fmt in ("text", "markdown"):
@@ -61,7 +68,7 @@ def _short_type(t: str) -> str:
 
 
 def _rows(stream: EventStream | SpooledEventStream) -> Iterator[list[str]]:
-    for e in stream.events:
+    for e in _listed(stream.events):
         rec = event_record(e)
         rec["event_type"] = _short_type(e.event_type)
         rec["line"] = f"{e.source.path}:{e.source.line}"

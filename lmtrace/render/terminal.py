@@ -36,6 +36,7 @@ from .common import (
 from .hoprows import HEAD as TIMELINE_HEAD
 from .hoprows import Row, rows_of, summary_of
 from .overview import Section, View, group_section, overview_sections, rest_line
+from .pathfields import handler_map_why, pipeline_lines
 
 if TYPE_CHECKING:
     from ..hops import Timeline
@@ -238,6 +239,9 @@ def print_report(report: Report, out: TextIO | Console, view: View | None = None
     console.print(inputs)
     h = report.handler_map
     console.print(Text(f"handler map: {h.name} (source: {h.source}; shape: {h.shape})"))
+    for extra in [handler_map_why(h) or "", *pipeline_lines(report.pipeline)]:
+        if extra:
+            console.print(Text(files.text(extra)), overflow="fold")
 
     counts = "  ".join(f"{v} {c}" for v, c in verdict_counts(report))
     if report.migrations and not view.full(report):
@@ -441,10 +445,6 @@ def progress_bar(err: TextIO) -> Iterator[OnProgress]:
 
     with bar:
         yield on_progress
-
-
-@contextlib.contextmanager
-def live_table(out: TextIO) -> Iterator[Any]:  # watch: (the Live, a settled line as Text, open rows as a table)
+def live_table(out: TextIO) -> Any:  # lmtrace watch: (a Live to enter, a settled line as Text, open rows as a table)
     from rich.live import Live
-    with Live(Text(""), console=console_for(out), auto_refresh=False, transient=True) as live:
-        yield live, lambda v, line: Text.assemble(_verdict(v), " ", line), lambda head, rows: _grid([_col(h, h) for h in head], _records(head, rows), title=f"{len(rows)} open")
+    return Live(Text(""), console=console_for(out), auto_refresh=False, transient=True), lambda v, line: Text.assemble(_verdict(v), " ", line), lambda head, rows: _grid([_col(h, h) for h in head], _records(head, rows), title=f"{len(rows)} open")

@@ -41,6 +41,7 @@ from .hoprows import (
     summary_of,
 )
 from .overview import Section, View, group_section, overview_sections, rest_line
+from .pathfields import handler_map_why, pipeline_lines
 
 __all__ = ["TEXT_HEAD", "text_phase_table", "write_report_text", "write_timeline_text"]
 
@@ -67,6 +68,10 @@ def text_phase_table(m: MigrationReport, files: FileLabels, indent: int = 4) -> 
         # long phase names (resize.confirm.start) and line numbers: less indent
         out = _table(PHASE_HEAD, rows, 2, below=below)
     return out
+
+
+def _para(text: str) -> list[str]:
+    return textwrap.wrap(text, width=WIDTH, initial_indent="  ", subsequent_indent="    ", break_long_words=False)
 
 
 def _wrap(label: str, text: str, indent: int = 2, pad: int = 19) -> list[str]:
@@ -146,13 +151,20 @@ def write_report_text(report: Report, out: TextIO, view: View | None = None) -> 
         num = files.number[i.path]
         add(f"  #{num} {i.path}")
         for c in input_facts(i, report.coverage.get(i.path)):
-            add(f"     {c}")
+            lines.extend(textwrap.wrap(c, width=WIDTH, initial_indent="     ", subsequent_indent="       "))
     if not report.inputs:
         add("  none")
     h = report.handler_map
     add("")
     add("HANDLER MAP")
     add(f"  {h.name} (source: {h.source}; shape: {h.shape})")
+    if (why := handler_map_why(h)) is not None:
+        lines.extend(_para(why))
+    if report.pipeline is not None:
+        add("")
+        add("PIPELINE (3.x/4.x: HTTP publisher -> zenopenstack)")
+        for pl in pipeline_lines(report.pipeline):
+            lines.extend(_para(files.text(pl)))
     add("")
     add("SUMMARY")
     add(f"  migrations: {report.summary.migrations}")

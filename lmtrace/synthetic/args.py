@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 
 from .build import generate
-from .spec import DEFAULT_WEIGHTS, SCENARIOS, Options, parse_offset
+from .spec import DEFAULT_WEIGHTS, SCENARIOS, MigrationSpec, Options, parse_offset
 
 __all__ = ["build_parser", "main"]
 
@@ -83,11 +84,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", default="2017-01-23T05:00:00",
                    help="UTC time of the first line (2017-01-23T05:00:00)")
     p.add_argument("--out", default="out", help="output directory (./out)")
+    zos = p.add_argument_group("the 3.x/4.x path (ZenPack 3.0 on): zenopenstack.log + agent.log")
+    zos.add_argument("--zenopenstack", action="store_true",
+                     help="write the 3.x/4.x path's logs instead (constructed from the format strings)")
+    zos.add_argument("--fixed", action="store_true",
+                     help="with --zenopenstack: the ZenPack maps post.dest.end, not _post.end")
+    zos.add_argument("--info", action="store_true", help="with --zenopenstack: zenopenstack at INFO (debug off)")
+    zos.add_argument("--trace-until", type=float, default=None, metavar="SECONDS",
+                     help="with --zenopenstack: TRACE bodies only this long after --start (default: all)")
     return p
+
+
+def _main_zos(args: argparse.Namespace) -> int:
+    """--zenopenstack: migrations on the scenario schedule, one every 200 s."""
+    from .ops import OP_SCENARIOS
+    from .zos import MAPPERS_FIXED, ZosOptions, generate_zos
+
+    rng = random.Random(args.seed)
+    weights = args.scenarios or dict(DEFAULT_WEIGHTS)
+    names = [n for n in SCENARIOS if weights.get(n, 0) > 0]
+    if args.info or args.trace_until is not None:  # the other operations' truth needs DEBUG and TRACE
+        names = [n for n in names if n not in OP_SCENARIOS]
+    specs = [MigrationSpec(rng.choices(names, [weights[n] for n in names])[0], 20 + 200 * i)
+             for i in range(args.migrations)]
+    opts = ZosOptions(seed=args.seed, out=args.out, start=args.start, tz=args.zenpython_tz,
+                      debug=not args.info, trace=(0.0, args.trace_until if args.trace_until is not None else 1e12))
+    if args.fixed:
+        opts.mappers = dict(MAPPERS_FIXED)
+    man = generate_zos(opts, specs)
+    print(f"wrote {opts.out}/zenopenstack.log, agent.log, manifest.json: "
+          f"{len(man['migrations'])} migrations", file=sys.stderr)  # type: ignore[arg-type]
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.zenopenstack:
+        return _main_zos(args)
     if args.noise_ratio >= 1:
         build_parser().error("--noise-ratio must be below 1")
     if args.batch < 1 or args.concurrency < 1:

@@ -1,0 +1,140 @@
+"""analyze on the 3.x/4.x path: zenopenstack's log alone, with the notification
+agent's publisher log, at INFO (debug off), and the generation it detects."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lmtrace.analyze import analyze
+from lmtrace.findings import Reached, Verdict
+from lmtrace.handlers import builtin_map
+
+DATA = Path(__file__).parent / "data" / "zos"
+ZOS = str(DATA / "research_example_zenopenstack.log")
+AGENT = str(DATA / "research_example_agent-notification.log")
+
+
+def test_zenopenstack_alone_is_stale_with_the_destination_unknown():
+    r = analyze([ZOS])
+    (m,) = r.migrations
+    assert (m.verdict, m.source_host, m.destination_host) == (Verdict.STALE, "compute-01", None)
+    assert "destination is unknown" in m.reason
+    assert m.released_host == "compute-01"
+    assert [(f.event_type[-9:], f.host, f.reached) for f in m.handlers] == [("_post.end", "compute-01", Reached.YES)]
+    assert r.handler_map.name == "osi-3.x" and r.handler_map.generation == "3.x/4.x"
+
+
+def test_with_the_publisher_the_destination_is_known_and_unmapped_phases_unlogged():
+    r = analyze([ZOS, AGENT])
+    (m,) = r.migrations
+    assert (m.verdict, m.destination_host) == (Verdict.STALE, "compute-02")
+    assert {p.phase: p.reached for p in m.phases} == {"post.dest.end": Reached.UNLOGGED, "_post.end": Reached.YES}
+    assert r.pipeline is not None
+    assert r.pipeline.statuses == {"200": 4, "502": 1} and r.pipeline.failures == 1
+    causes = sorted(e.cause for e in r.pipeline.lost_events)
+    assert causes[0].startswith("the HTTP publisher failed to post it: HTTP 502")
+    assert causes[1] == "zenopenstack could not process it: SyntaxError: unexpected EOF while parsing"
+
+
+def test_a_given_map_wins_over_the_generation():
+    r = analyze([ZOS], handler_map=builtin_map("osi-2.x"))
+    assert r.handler_map.name == "osi-2.x" and "given" in r.handler_map.why
+    assert r.handler_map.generation == "3.x/4.x"
+
+
+def test_info_level_log_covers_nothing_and_verdicts_say_would(tmp_path: Path):
+    # the same log at INFO: only the ERROR line and its traceback remain
+    text = Path(ZOS).read_text()
+    keep = re.split(r"(?m)^(?=\d{4}-)", text)
+    info = "".join(rec for rec in keep if " ERROR " in rec.split("\n", 1)[0])
+    zos = tmp_path / "zenopenstack.log"
+    zos.write_text(info)
+    r = analyze([str(zos), AGENT])
+    (m,) = r.migrations
+    assert m.would and all(p.reached is Reached.WOULD for p in m.phases)
+    assert m.verdict is Verdict.STALE
+    assert any("debug logging was off" in w for w in r.warnings)
+    assert r.pipeline is not None and r.pipeline.debug_off == (str(zos),)
+
+
+# --- the constructed samples and the generator, against their ground truth ---
+
+ROOT = Path(__file__).resolve().parent.parent
+ZOS_SAMPLES = ROOT / "samples" / "zenopenstack"
+
+
+def _verdicts(paths: list[str], **kw: object) -> dict[str | None, tuple[str, str | None]]:
+    r = analyze(paths, **kw)  # type: ignore[arg-type]
+    return {m.display_name: (m.verdict.value, m.destination_host) for m in r.migrations}
+
+
+def _truth(d: Path) -> dict[str | None, tuple[str, str | None]]:
+    import json
+
+    man = json.loads((d / "manifest.json").read_text())
+    return {m["display_name"]: (m["verdict"], m["destination_host"]) for m in man["migrations"] if m["visible"]}
+
+
+def test_samples_match_their_manifests():
+    from lmtrace.handlers import load_handler_map
+
+    for name in ("stale", "fixed", "info", "lost", "ops"):
+        d = ZOS_SAMPLES / name
+        kw = {"handler_map": load_handler_map(str(d / "fixed-map.toml"))} if name == "fixed" else {}
+        got = _verdicts([str(d / "zenopenstack.log"), str(d / "agent.log")], **kw)
+        assert got == _truth(d), name
+
+
+def test_stale_sample_alone_reads_stale_with_the_destination_unknown():
+    got = _verdicts([str(ZOS_SAMPLES / "stale" / "zenopenstack.log")])
+    assert set(got.values()) == {("stale", None)} and len(got) == 3
+
+
+def test_generator_ground_truth(tmp_path: Path):
+    from lmtrace.synthetic.args import main
+
+    for seed, extra in ((7, []), (8, ["--fixed"]), (9, ["--info"]), (10, ["--trace-until", "900"])):
+        out = tmp_path / str(seed)
+        assert main(["--zenopenstack", "--migrations", "10", "--seed", str(seed), "--out", str(out), *extra]) == 0
+        kw = {}
+        if "--fixed" in extra:
+            from lmtrace.handlers import load_handler_map
+
+            kw["handler_map"] = load_handler_map(str(ROOT / "samples" / "maps" / "fixed.toml"))
+        got = _verdicts([str(out / "zenopenstack.log"), str(out / "agent.log")], **kw)
+        assert got == _truth(out), (seed, extra)
+
+
+def test_readme_report_is_current(monkeypatch):
+    """The README's section "Zenoss 6.8+ and ZenPack 3.x/4.x" shows a real run on the samples."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from lmtrace.cli import cli
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Zenoss 6.8+ and ZenPack 3.x/4.x", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```text\n\$ (lmtrace [^\n]*)\n(.*?)```", section, re.S)
+    assert blocks
+    monkeypatch.chdir(ROOT)
+    for command, shown in blocks:
+        out = CliRunner().invoke(cli, shlex.split(command)[1:]).stdout
+        if shown.startswith("...\n"):  # an excerpt: its lines appear in the output as shown
+            assert shown[4:] in out, command
+        else:
+            assert out == shown, command
+
+
+def test_zenpython_with_openstack_dash_keys_is_the_3x_generation(tmp_path: Path):
+    src = ROOT / "samples" / "scenarios" / "stale"
+    zp = tmp_path / "zenpython.log"
+    zp.write_text((src / "zenpython.log").read_text().replace("openstack|", "openstack-"))
+    r = analyze([str(src / "collector.log"), str(zp)])
+    assert (r.handler_map.generation, r.handler_map.name) == ("3.x/4.x", "osi-3.x")
+    assert "openstack-TYPE" in r.handler_map.why
+    r2 = analyze([str(src / "collector.log"), str(src / "zenpython.log")])
+    assert (r2.handler_map.generation, r2.handler_map.name) == ("2.x", "osi-2.x")
+    mixed = analyze([str(src / "collector.log"), str(src / "zenpython.log"), ZOS])
+    assert (mixed.handler_map.generation, mixed.handler_map.name) == ("mixed", "osi-3.x")
