@@ -126,3 +126,23 @@ def test_idle_logs_move_on_with_the_wall_clock(tmp_path: Path) -> None:
         assert w.now == now
         assert [m.label for m in got] == [m.label for m in want if m.end + settle <= now]
     assert _json(got) == _json(want)
+
+
+@pytest.mark.parametrize("case", ["stale", "ops"])
+def test_the_3x_path_judged_as_analyze_judges_it(case: str) -> None:
+    d = Path(__file__).resolve().parents[1] / "samples" / "zenopenstack" / case
+    paths = sorted(str(p) for p in d.glob("*.log"))
+    assert any(p.endswith("zenopenstack.log") for p in paths)
+    tz = {"zenopenstack.log": timezone(timedelta(hours=8))}  # watch does not join zenopenstack's clock
+    w = Watch(paths, from_start=True, tz=tz, judge_every=0)
+    last: dict[str, dict[str, object]] = {}
+    while True:
+        for m in w.poll(limit=2000):
+            last[m.label] = json.loads(migration_json(m))
+        if not w.lagging:
+            break
+    for m in w.stop():
+        last[m.label] = json.loads(migration_json(m))
+    report = analyze(paths, tz=tz)
+    assert last == {m.label: json.loads(migration_json(m)) for m in report.migrations}
+    assert w.hmap.name == report.handler_map.name == "osi-3.x"  # the generation the inputs show
