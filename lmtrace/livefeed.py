@@ -79,6 +79,10 @@ class LiveInput:
         self.foreign_queued: list[datetime] = []
         self.ignored = False  # kind unknown: not read
         self.got = False  # the last read handed over lines
+        self._stopping = False
+        #: for a log without UTC times of its own (zenopenstack's): its clock
+        #: joined to the other logs' events (None: wait for them; False: infer it as usual)
+        self.join_clock: Callable[[list[Row], bool], FileClock | bool | None] | None = None
         self.lines = 0
         self._parsed = 0  # lines that yielded a record, in the generations read to their end
         self.events = 0
@@ -115,6 +119,7 @@ class LiveInput:
 
     def flush(self) -> list[Event]:
         """At a stop: everything still open is read as it stands."""
+        self._stopping = True
         out = self._take(self.follower.flush(), at_end=True)
         if self._held and self.kind is None:
             self._decide_kind(final=True)
@@ -211,7 +216,10 @@ class LiveInput:
             samples = sum(1 for r in self._rows if row_time(r) is not None)
             if not (final or samples >= CLOCK_SAMPLES):
                 return []
-            self.clock = _clock_for(self._rows, None)
+            joined = self.join_clock(self._rows, self._stopping) if self.join_clock is not None else False
+            if joined is None:
+                return []  # waits for the other side's events to join to
+            self.clock = joined if isinstance(joined, FileClock) else _clock_for(self._rows, None)
             if self.clock.warning:
                 self._on_warning(f"{self.path}: {self.clock.warning}")
             if self.clock.source is OffsetSource.ASSUMED:

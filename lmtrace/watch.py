@@ -41,8 +41,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from .clock import tz_for
-from .correlate import COVERAGE_GAP, GROUP_WINDOW, Coverage, Occurrence, coverage_of, join_sightings
+from .clock import FileClock, JoinIndex, OffsetSource, join_keys, joined_clock, tz_for
+from .correlate import (
+    CEILOMETER_SIDE,
+    COVERAGE_GAP,
+    GROUP_WINDOW,
+    Coverage,
+    Occurrence,
+    coverage_of,
+    join_sightings,
+)
 from .events import Event, LogKind, Malformed, Status
 from .findings import MigrationReport, Outcome
 from .grouping import Group
@@ -51,8 +59,14 @@ from .judgeall import judge_occurrences
 from .livefeed import LiveInput, check_followable
 from .load import sort_key
 from .parallel import KindSpec, kind_for
+from .parse.rows import Row
 from .phases import Joins, classify
-from .zenpath import COVERAGE_STATUSES, choose_map, detect_generation, released_by_instance
+from .zenpath import (
+    COVERAGE_STATUSES,
+    choose_map,
+    detect_generation,
+    released_by_instance,
+)
 
 __all__ = ["DEFAULT_INCOMPLETE_AFTER", "DEFAULT_SETTLE", "Watch", "WatchStats"]
 
@@ -126,6 +140,9 @@ class Watch:
             )
             for p in dict.fromkeys(paths)
         ]
+        for i in self.inputs:
+            if i.clock is None:
+                i.join_clock = self._joined_clock
         self._events: list[Event] = []
         self._dirty = False
         self._queued: list[datetime] = []  # zenpython queue times: coverage
@@ -152,12 +169,12 @@ class Watch:
         # and what is held stays a window, whatever their sizes
         # (a pipe's backlog cannot be seen: pipes are read every time, lest
         # a writer that fills one before the other waits on us for ever)
-        behind = sorted(
-            (i for i in self.inputs if i.lagging and not i.follower.pipe),
-            key=lambda i: (i.latest is not None, i.latest or _NEVER),
-        )
+        # (only bytes on disk count: events held for want of a clock wait for
+        # the others, which must be read)
+        backlog = [i for i in self.inputs if i.follower.lagging and not i.follower.pipe]
+        behind = sorted(backlog, key=lambda i: (i.latest is not None, i.latest or _NEVER))
         for i in self.inputs:
-            if behind and i.lagging and not i.follower.pipe and i is not behind[0]:
+            if i in backlog and i is not behind[0]:
                 continue
             self._add(i.read(limit=limit), i.foreign_queued)
         self.now = self._now()
@@ -234,6 +251,27 @@ class Watch:
             return min(newest, *(i.latest for i in lagging if i.latest is not None))
         moved = max(i.last_event_wall for i in self.inputs)
         return newest + timedelta(seconds=max(0.0, self._wall() - moved))
+
+    def _joined_clock(self, rows: list[Row], final: bool) -> FileClock | bool | None:
+        """zenopenstack's clock, joined to the Ceilometer-side events held
+        (lmtrace.clock.joined_clock, as analyze infers it); None: wait for
+        them; False: not such a log (its own events give its clock)."""
+        keys = join_keys(rows)
+        if not keys:
+            return False
+        index = JoinIndex()
+        for e in self._events:
+            index.add(e.event_type, e.event_id, e.instance_id, e.generated)
+        clock = joined_clock(keys, index)
+        # a Ceilometer-side log (or one not read yet that may be one) still to come
+        waiting = any(
+            (i.kind in CEILOMETER_SIDE and (i.lagging or not i.events))
+            or (i.kind is None and not i.follower.missing and not i.ignored)
+            for i in self.inputs
+        )
+        if clock.source is OffsetSource.ASSUMED and waiting and not final:
+            return None
+        return clock
 
     def _coverage(self, kind: LogKind, times: list[datetime]) -> Coverage | None:
         """zenpython's (zenopenstack's) coverage; None when no such log is read."""

@@ -129,15 +129,18 @@ def test_idle_logs_move_on_with_the_wall_clock(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", ["stale", "ops"])
-def test_the_3x_path_judged_as_analyze_judges_it(case: str) -> None:
+@pytest.mark.parametrize("given", [False, True])
+@pytest.mark.parametrize("limit", [2000, None])
+def test_the_3x_path_judged_as_analyze_judges_it(case: str, given: bool, limit: int | None) -> None:
     d = Path(__file__).resolve().parents[1] / "samples" / "zenopenstack" / case
     paths = sorted(str(p) for p in d.glob("*.log"))
     assert any(p.endswith("zenopenstack.log") for p in paths)
-    tz = {"zenopenstack.log": timezone(timedelta(hours=8))}  # watch does not join zenopenstack's clock
+    # zenopenstack's clock: given, or joined to the publisher's events as analyze joins it
+    tz = {"zenopenstack.log": timezone(timedelta(hours=8))} if given else None
     w = Watch(paths, from_start=True, tz=tz, judge_every=0)
     last: dict[str, dict[str, object]] = {}
     while True:
-        for m in w.poll(limit=2000):
+        for m in w.poll(limit=limit):
             last[m.label] = json.loads(migration_json(m))
         if not w.lagging:
             break
