@@ -25,6 +25,7 @@ from lmtrace.analyze import analyze
 from lmtrace.cli import cli
 from lmtrace.events import LogKind
 from lmtrace.findings import Verdict
+from lmtrace.fleet.cluster import HTTP_ANY_PORT
 from lmtrace.parallel import scan_files
 from lmtrace.scanned import assemble
 from lmtrace.synthetic import Options, generate, parse_offset
@@ -189,7 +190,7 @@ def test_sweep_reports_are_analyze_reports_byte_for_byte(clouds: Path, tmp_path:
     if workers == 1:
         r = CliRunner().invoke(cli, [*args, "--workers", "1"])
     else:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_kwargs=HTTP_ANY_PORT,
                           silence_logs=logging.CRITICAL) as cluster:
             r = CliRunner().invoke(cli, [*args, "--scheduler", cluster.scheduler_address])
     assert r.exit_code == 0, r.output
@@ -238,7 +239,7 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
     local = analyze(_files(cloud))
     killed: list[Progress] = []
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_kwargs=HTTP_ANY_PORT,
                      silence_logs=logging.CRITICAL) as cluster,
         Client(cluster) as client,
     ):

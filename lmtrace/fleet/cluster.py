@@ -69,12 +69,19 @@ def sweep(
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # the scheduler's HTTP server (health, metrics) on a free port: 8787,
+            # its default, may be taken by another cluster on this machine
+            scheduler_kwargs=HTTP_ANY_PORT,
             # workers' own logs off: their errors reach this process as exceptions
             silence_logs=logging.CRITICAL,
         ) as cluster,
         Client(cluster) as client,
     ):
         return _run(client, listed, judging or Judging(), chunk_bytes, on_progress)
+
+
+#: the scheduler without a dashboard, its HTTP server on any free port
+HTTP_ANY_PORT = {"dashboard": False, "dashboard_address": ":0"}
 
 
 def _stage(on_progress: OnProgress | None, stage: str) -> None:

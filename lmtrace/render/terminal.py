@@ -445,3 +445,6 @@ def progress_bar(err: TextIO) -> Iterator[OnProgress]:
 
     with bar:
         yield on_progress
+def live_table(out: TextIO) -> Any:  # lmtrace watch: (a Live to enter, a settled line as Text, open rows as a table)
+    from rich.live import Live
+    return Live(Text(""), console=console_for(out), auto_refresh=False, transient=True), lambda v, line: Text.assemble(_verdict(v), " ", line), lambda head, rows: _grid([_col(h, h) for h in head], _records(head, rows), title=f"{len(rows)} open")
