@@ -406,7 +406,7 @@ ERROR_ROWS = [
         "empty.toml",
         ': no event types in this TOML map; write one "event.type" = "handler" per line',
     ),
-    ("does_not_exist.py", ": no such file"),
+    ("does_not_exist.py", ": no such file (the handler map given with --handler-map)"),
 ]
 
 

@@ -58,8 +58,11 @@ def progress_display(*, quiet: bool) -> Iterator[OnProgress | None]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lmtrace")
 def cli() -> None:
-    """Trace Nova live migrations through Ceilometer collector and Zenoss
-    zenpython logs, and say whether Zenoss put each VM on the right host.
+    """Trace every Nova operation that moves a VM (live migration, resize or
+    cold migration, evacuate, unshelve) through Ceilometer's logs (collector,
+    or the notification agent's HTTP publisher) and Zenoss' (zenpython, or
+    zenopenstack on ZenPack 3.x/4.x), and say whether Zenoss put each VM on
+    the right host.
 
     \b
     Example:
@@ -84,10 +87,11 @@ def events(
 ) -> None:
     """Print every event of the inputs as one stream, in UTC order.
 
-    Reads Ceilometer collector logs (`record_events called` lines) and Zenoss
+    Reads Ceilometer collector logs (`record_events called` lines), Zenoss
     zenpython logs (`Queued event` lines, one line or pretty-printed),
-    plain or .gz/.bz2/.xz, globs and `-` for stdin; detects each file's kind
-    and UTC offset. Per-file line counts and malformed lines go to stderr.
+    zenopenstack logs (`Mapped … event` lines) and the notification agent's
+    HTTP publisher lines, plain or .gz/.bz2/.xz, directories, globs and `-`
+    for stdin; detects each file's kind and UTC offset. Per-file line counts and malformed lines go to stderr.
 
     \b
     Example:
@@ -210,13 +214,15 @@ def analyze(
     details: bool | None = None,
     group_by: str | None = None,
 ) -> None:
-    """Judge every live migration in the logs: did Zenoss put the VM on the
-    right host? One verdict per migration (ok, stale, missed, lost, failed,
-    incomplete), with the reason and the fix.
+    """Judge every operation that moves a VM in the logs (live migration,
+    resize, evacuate, unshelve): did Zenoss put the VM on the right host?
+    One verdict per operation (ok, stale, missed, lost, failed, incomplete),
+    with the reason and the fix.
 
-    Give the collector log, the zenpython log, or both. With only the
-    collector log the verdicts say what Zenoss *would* do; with both, what
-    it did.
+    Give the Ceilometer-side log (collector, or the notification agent's),
+    the Zenoss-side log (zenpython, or zenopenstack), or both. With only the
+    Ceilometer side the verdicts say what Zenoss *would* do; with the Zenoss
+    side, what it did.
 
     \b
     Example:
@@ -304,7 +310,7 @@ def timeline(
     request: str | None,
     instance: str | None,
 ) -> None:
-    """One migration, hop by hop, across every log given: each phase as
+    """One operation, hop by hop, across every log given: each phase as
     generated, logged by the collector, queued by zenpython and handled
     (inferred from the handler map), in UTC order, with each line's own
     local time and file:line, the delay of every hop, hops that never

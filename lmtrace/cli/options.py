@@ -77,7 +77,8 @@ def input_options(f: F) -> F:
             click.option(
                 "--strict",
                 is_flag=True,
-                help="Exit with status 1 if any input line was malformed (after reporting all).",
+                help="Exit with status 1 if any input line was malformed, 2 if an input could be read only "
+                "in part (truncated while read, a cut archive); after reporting all.",
             ),
             click.option("-q", "--quiet", is_flag=True, help="No per-file summary or progress on stderr."),
             click.option(

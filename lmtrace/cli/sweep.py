@@ -112,7 +112,8 @@ def sweep(
     instances Zenoss most often shows on the wrong host.
 
     Each argument is one cloud: a directory or an fsspec URL (s3://bucket/cloud-a/,
-    with s3fs installed) holding its collector and zenpython logs in any mix,
+    with s3fs installed) holding its logs of any kind lmtrace reads (collector, notification
+    agent, zenpython, zenopenstack) in any mix,
     rotated and compressed; named after its last path part, or NAME=PATH.
     Files lmtrace does not recognise are skipped with a warning. Runs on a
     LocalCluster on this machine, or on an existing cluster (--scheduler).

@@ -88,7 +88,7 @@ def _read_map(path: str) -> bytes:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise HandlerMapError(f"{path}: no such file") from None
+        raise HandlerMapError(f"{path}: no such file (the handler map given with --handler-map)") from None
     except OSError as e:
         raise HandlerMapError(f"{path}: cannot read: {e.strerror or e}") from None
     if stat.S_ISDIR(st.st_mode):
