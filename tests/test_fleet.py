@@ -243,6 +243,7 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
     cloud = clouds / "beta"  # every zenpython dict pretty-printed
     local = analyze(_files(cloud))
     killed: list[Progress] = []
+    seen: list[Progress] = []
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                      silence_logs=logging.CRITICAL) as cluster,
@@ -252,6 +253,7 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
         assert len(pids) == 2
 
         def kill_once(p: Progress) -> None:
+            seen.append(p)
             if not killed and p.stage == "reading":
                 os.kill(sorted(pids.values())[0], signal.SIGKILL)
                 killed.append(p)
@@ -262,6 +264,11 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
         assert sorted(pids.values())[0] not in client.run(os.getpid).values()
     assert [c.cloud for c in fleet.clouds] == ["beta"]
     assert fleet.clouds[0].report == local
+    # the progress counts the events the scan tasks read, once each despite the rerun
+    reading = [p.events for p in seen if p.stage == "reading" and p.bytes_total]
+    assert reading == sorted(reading) and 0 < reading[0] < reading[-1]
+    assert reading[-1] == sum(i.events for i in local.inputs) > 0
+    assert [p.events for p in seen if p.stage.startswith("judging")] == [reading[-1]]
 
 
 # -- the summary and its formats, from local reports (no cluster) --------------------------------
