@@ -27,9 +27,8 @@ from .findings import (
     Summary,
     Verdict,
 )
-from .grouping import group_migrations
 from .handlers import HandlerMap, builtin_map, load_handler_map, recommended_change
-from .judge import judge
+from .judgeall import judge_occurrences
 from .load import EventStream, load_events
 from .operations import change_evidence, operation_counts
 from .parallel import KindSpec
@@ -259,29 +258,9 @@ def _analyze_stream(
     released = released_by_instance(stream.events)
 
     occurrences = join_sightings(stream.events)
-    groups = group_migrations(occurrences)
-    # every event of the instance that is no phase of an operation is context
-    # (a rebuild in place, a shelve_offload never unshelved included)
-    placed = {id(o) for g in groups for o in g.occurrences}
-    context: dict[str | None, list[Occurrence]] = defaultdict(list)
-    for o in occurrences:
-        if id(o) not in placed and o.instance_id is not None:
-            context[o.instance_id].append(o)
-    for occs in context.values():
-        occs.sort(key=lambda o: o.time)
-
-    migrations = [
-        judge(
-            g,
-            context=context.get(g.instance_id, ()),
-            coverage=coverage,
-            hmap=hmap,
-            zos=zos,
-            released=released.get(g.instance_id or "", ()),
-        )
-        for g in groups
-    ]
-    migrations = _mark_overlaps(migrations)
+    groups, migrations = judge_occurrences(
+        occurrences, coverage=coverage, hmap=hmap, zos=zos, released=released
+    )
     shown = tuple(m for m in migrations if filters.matches(m))
     warnings = list(stream.warnings)
     warnings.extend(_time_filter_warnings(migrations, filters, since, until, stream))
@@ -390,27 +369,6 @@ def _acts_on_migrations(hmap: HandlerMap) -> bool:
 LM_TYPES = frozenset(LIVE_MIGRATION.legacy_types()) | frozenset(
     f"instance.{s.versioned}" + (f".{e}" if e else "") for s in LIVE_MIGRATION.steps for e in s.edges
 )
-
-
-def _mark_overlaps(migrations: list[MigrationReport]) -> list[MigrationReport]:
-    import dataclasses
-
-    by_instance: dict[str | None, list[int]] = defaultdict(list)
-    for i, m in enumerate(migrations):
-        if m.instance_id is not None:
-            by_instance[m.instance_id].append(i)
-    out = list(migrations)
-    for idxs in by_instance.values():
-        for i in idxs:
-            a = migrations[i]
-            others = tuple(
-                migrations[j].label
-                for j in idxs
-                if j != i and migrations[j].start <= a.end and a.start <= migrations[j].end
-            )
-            if others:
-                out[i] = dataclasses.replace(a, overlaps=others)
-    return out
 
 
 def _summary(

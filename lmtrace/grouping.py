@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -93,8 +93,12 @@ class _History:
     """Per instance, the hosts its events showed, in time order (the events of
     operations that need evidence left out: they are what is judged)."""
 
-    def __init__(self, occurrences: Sequence[Occurrence]) -> None:
+    def __init__(
+        self, occurrences: Sequence[Occurrence], earlier: Mapping[str, tuple[datetime, str]] | None = None
+    ) -> None:
         self._by: dict[str | None, list[tuple[datetime, str]]] = defaultdict(list)
+        for instance_id, seen_at in (earlier or {}).items():
+            self._by[instance_id].append(seen_at)
         for o in occurrences:
             ph = o.phase
             if (ph is not None and ph.operation.needs_move_evidence) or o.host_name is None:
@@ -110,10 +114,14 @@ class _History:
         return seen[i - 1][1] if i else None
 
 
-def group_migrations(occurrences: Sequence[Occurrence]) -> list[Group]:
+def group_migrations(
+    occurrences: Sequence[Occurrence], *, earlier_hosts: Mapping[str, tuple[datetime, str]] | None = None
+) -> list[Group]:
     """Operation occurrences grouped into operations, oldest first (the rules
     of the module docstring, in passes so that each sees what the one before
-    placed). Occurrences of other event types are ignored."""
+    placed). Occurrences of other event types are ignored. `earlier_hosts`:
+    per instance, the latest (time, host) of events no longer given
+    (lmtrace.watch forgets old events), for the instance's previous host."""
     phased = sorted((o for o in occurrences if o.phase is not None), key=lambda o: o.time)
     groups: list[Group] = []
     by_request: dict[tuple[str, str], Group] = {}
@@ -206,7 +214,7 @@ def group_migrations(occurrences: Sequence[Occurrence]) -> list[Group]:
         if later:
             attach(o, min(later, key=lambda g: g.start))
 
-    history = _History(occurrences)
+    history = _History(occurrences, earlier_hosts)
     out = []
     for g in groups:
         g.occurrences.sort(key=lambda o: (o.time, o.phase.order if o.phase else (9, 9)))

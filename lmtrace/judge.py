@@ -53,15 +53,34 @@ def _time_of(o: Occurrence) -> datetime:
 def _absent_mapped(hmap: HandlerMap, op: Operation, phases: Sequence[PhaseReport]) -> tuple[str, ...]:
     """Phases of the operation that the map sends to a host-writing handler
     and that neither log holds for this one."""
+    mapped = _mapped_phases(hmap, op)
+    if not mapped:
+        return ()
     seen = {p.phase for p in phases}
+    return tuple(sorted(mapped - seen))
+
+
+# (map, operation) -> its answer; one map per run, thousands of migrations
+_MAPPED: dict[tuple[int, int], tuple[HandlerMap, frozenset[str]]] = {}
+
+
+def _mapped_phases(hmap: HandlerMap, op: Operation) -> frozenset[str]:
+    """The phase names of `op` whose event types `hmap` sends to a host-writing handler."""
+    key = (id(hmap), id(op))
+    hit = _MAPPED.get(key)
+    if hit is not None and hit[0] is hmap:  # the map is kept: its id is not reused
+        return hit[1]
     out = set()
     for event_type, handler in hmap.handlers.items():
         info = classify(event_type)
         if info is None or info.operation is not op:
             continue
-        if handler is not None and hmap.writes_host(handler) and info.name not in seen:
+        if handler is not None and hmap.writes_host(handler):
             out.add(info.name)
-    return tuple(sorted(out))
+    if len(_MAPPED) > 64:
+        _MAPPED.clear()
+    _MAPPED[key] = (hmap, frozenset(out))
+    return _MAPPED[key][1]
 
 
 def _log_end_near(coverage: Coverage | None, end: datetime | None) -> datetime | None:

@@ -312,11 +312,20 @@ _SHORT_PREFIXES = tuple(p for op in OPERATIONS for p in op.short_prefixes) + ("c
 @lru_cache(maxsize=256)
 def classify(event_type: str) -> PhaseInfo | None:
     """The operation and phase of an event type; None for any other type."""
+    try:
+        return _CLASSIFIED[event_type]
+    except KeyError:
+        pass
     row = _BY_TYPE.get(event_type)
-    if row is None:
-        return None
-    op, spec, edge, family = row
-    return PhaseInfo(event_type, op, spec, edge, family)
+    info = None if row is None else PhaseInfo(event_type, *row)
+    if len(_CLASSIFIED) < _CLASSIFIED_MAX:  # event types are few; a hostile log's are not
+        _CLASSIFIED[event_type] = info
+    return info
+
+
+# one PhaseInfo per event type: the analysis asks several times per event
+_CLASSIFIED: dict[str, PhaseInfo | None] = {}
+_CLASSIFIED_MAX = 4096
 
 
 def operation_named(name: str) -> Operation:

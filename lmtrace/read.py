@@ -342,7 +342,9 @@ def unpad(chunk: Chunk) -> Chunk:
     the lines stripped. Line numbers stay; offsets of later lines in the
     chunk move back by the bytes stripped."""
     data = chunk.data
-    if b"\0" not in data and b"\xef\xbb\xbf" not in data:
+    # one-byte tests first: memchr runs at memory speed, a three-byte search
+    # over a chunk with no 0xBF at a tenth of it
+    if b"\0" not in data and (b"\xbf" not in data or b"\xef\xbb\xbf" not in data):
         return chunk
     data, n = _PAD.subn(b"", data)
     if not n:

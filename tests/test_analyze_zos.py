@@ -122,7 +122,8 @@ def test_readme_report_is_current(monkeypatch):
     for command, shown in blocks:
         out = CliRunner().invoke(cli, shlex.split(command)[1:]).stdout
         if shown.startswith("...\n"):  # an excerpt: its lines appear in the output as shown
-            assert shown[4:] in out, command
+            excerpt = shown[4:].removesuffix("...\n")  # cut at the end too
+            assert excerpt in out, command
         else:
             assert out == shown, command
 
@@ -171,3 +172,40 @@ def test_an_upgrade_window_judges_both_paths_operations_with_the_newer_map():
         alone = {m.instance_id: m.verdict for m in analyze(side).migrations}
         assert alone == {i: m.verdict for i, m in ((m.instance_id, m) for m in r.migrations) if i in alone}
     assert r.pipeline is not None and r.pipeline.statuses  # the publisher's facts are reported
+
+
+def test_stale_with_its_destination_side_unseen_still_gets_the_mapping_change() -> None:
+    """zenopenstack's log alone: the last write is instance_update on
+    _post.end (the source) and post.dest.end is unseen; the recommendation
+    points at the mapping change, so the report gives it (3.x MAPPERS shape)."""
+    from click.testing import CliRunner
+
+    from lmtrace.cli import cli
+
+    log = ROOT / "samples" / "zenopenstack" / "stale" / "zenopenstack.log"
+    r = CliRunner().invoke(
+        cli, ["analyze", str(log), "--tz", "+08:00", "--instance", "web-03", "--format", "text", "-q"]
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "(see the\n                     recommended mapping change)" in r.stdout
+    change = r.stdout.split("RECOMMENDED MAPPING CHANGE\n", 1)[1].split("\nWARNINGS", 1)[0]
+    assert "none:" not in change
+    assert "    # remove: 'compute.instance.live_migration._post.end': instance_update,\n" in change
+    assert "    'compute.instance.live_migration.post.dest.end': instance_update,\n" in change
+    assert "no post.dest.end seen" in r.stdout  # the note says why, without claiming proof
+
+
+def test_no_change_is_worded_for_the_operations_in_the_report() -> None:
+    from click.testing import CliRunner
+
+    from lmtrace.cli import cli
+
+    sc = ROOT / "samples" / "scenarios"
+    for name, want in (
+        ("resize-ok", "none: no stale or missed resize here shows finish_resize.end carrying the destination"),
+        ("evacuate-ok", "none: no stale or missed evacuation here shows rebuild.end carrying the destination"),
+        ("ok", "none: no stale or missed migration here shows post.dest.end carrying the destination"),
+    ):
+        r = CliRunner().invoke(cli, ["analyze", str(sc / name), "--format", "text", "-q"])
+        assert r.exit_code == 0, r.stderr
+        assert f"RECOMMENDED MAPPING CHANGE\n  {want}\n" in r.stdout, name

@@ -84,8 +84,8 @@ def test_input_and_usage_errors_exit_2(args: list[str], message: str) -> None:
 
 
 def test_unknown_kind_suggests_kind_option(tmp_path: Path) -> None:
-    p = tmp_path / "what.log"
-    p.write_text("hello\nworld\n")
+    p = tmp_path / "what.log"  # a log, but of nothing lmtrace knows
+    p.write_text("2017-01-23 06:22:02 hello\n2017-01-23 06:22:03 world\n")
     r = run("events", str(p))
     assert r.exit_code == 2
     assert f"{p}: not a format lmtrace reads: no record_events called or Queued event line" in r.stderr

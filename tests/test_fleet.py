@@ -26,6 +26,7 @@ from lmtrace.analyze import analyze
 from lmtrace.cli import cli
 from lmtrace.events import LogKind
 from lmtrace.findings import Verdict
+from lmtrace.fleet.cluster import HTTP_ANY_PORT
 from lmtrace.parallel import scan_files
 from lmtrace.scanned import assemble
 from lmtrace.synthetic import Options, generate, parse_offset
@@ -195,7 +196,7 @@ def test_sweep_reports_are_analyze_reports_byte_for_byte(clouds: Path, tmp_path:
     if workers == 1:
         r = CliRunner().invoke(cli, [*args, "--workers", "1"])
     else:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_kwargs=HTTP_ANY_PORT,
                           silence_logs=logging.CRITICAL) as cluster:
             r = CliRunner().invoke(cli, [*args, "--scheduler", cluster.scheduler_address])
     assert r.exit_code == 0, r.output
@@ -214,8 +215,9 @@ def test_sweep_reports_are_analyze_reports_byte_for_byte(clouds: Path, tmp_path:
                     assert (out / f"{c}{suffix}").read_text() == _analyze_json(_files(clouds / c), fmt), (c, fmt)
     assert any("collector.log.1.gz: compressed data damaged or cut short" in w
                for w in fleet["clouds"][2]["warnings"])
-    for name in ("alpha/manifest.json", "beta/manifest.json", "gamma/README.txt", "delta/manifest.json"):
-        assert f"{clouds / name}: not a log lmtrace reads: skipped" in r.stderr
+    for name in ("alpha", "beta", "gamma", "delta"):  # one line per cloud for its files that are no logs
+        assert r.stderr.count(f"warning: cloud {name}: ") == 1
+        assert f"warning: cloud {name}: " in r.stderr and "lmtrace reads w" in r.stderr
     s = fleet["summary"]
     assert s["clouds"] == 4
     assert s["operations"] == sum(len(c["migrations"]) for c in fleet["clouds"]) == 65 + 5
@@ -245,7 +247,7 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
     killed: list[Progress] = []
     seen: list[Progress] = []
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_kwargs=HTTP_ANY_PORT,
                      silence_logs=logging.CRITICAL) as cluster,
         Client(cluster) as client,
     ):
@@ -332,3 +334,18 @@ def test_only_the_fleet_imports_dask_and_fsspec() -> None:
     assert {n for n in _importers("fsspec") if not n.startswith("lmtrace.fleet.")} == set()
     # and nothing outside the sweep command imports the fleet's client
     assert _importers("lmtrace.fleet.cluster") == {"lmtrace.cli.sweep"}
+
+
+@needs_fleet
+def test_sweep_of_nothing_readable_exits_2_and_not_logs_are_one_line_per_cloud(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("hello\n")
+    (tmp_path / "empty" / "b.json").write_text("{}\n")
+    r = CliRunner().invoke(cli, ["sweep", str(tmp_path / "empty"), "--workers", "1"])
+    assert r.exit_code == 2, r.output
+    assert "no cloud has a log lmtrace reads (1 given)" in r.stderr
+    assert "warning: cloud empty: 2 files that are not logs lmtrace reads were skipped (first: b.json)\n" in r.stderr
+    assert r.stdout == ""
+    r = CliRunner().invoke(cli, ["sweep", str(tmp_path / "empty"), "--workers", "1", "-q"])
+    assert r.exit_code == 2
+    assert "files that are not logs" not in r.stderr

@@ -99,10 +99,14 @@ def test_no_two_modules_share_a_base_name():
     assert [n for n, c in names.items() if c > 1] == []
 
 
-@pytest.mark.parametrize("name", sorted(MODULES))
-def test_no_module_is_too_long(name):
-    lines = MODULES[name].read_text(encoding="utf-8").count("\n")
-    assert lines <= MAX_LINES, f"{MODULES[name]}: {lines} lines; split it along its jobs"
+#: the scripts beside the package (benchmarks, samples) are held to the same length
+SCRIPTS = sorted((*PACKAGE.parent.glob("benchmarks/*.py"), *PACKAGE.parent.glob("samples/*.py")))
+
+
+@pytest.mark.parametrize("path", [*MODULES.values(), *SCRIPTS], ids=str)
+def test_no_module_is_too_long(path):
+    lines = path.read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_LINES, f"{path}: {lines} lines; split it along its jobs"
 
 
 def _importers(top: str) -> set[str]:

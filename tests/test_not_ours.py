@@ -85,7 +85,68 @@ def test_prose_that_names_the_logs_is_not_a_log(tmp_path: Path) -> None:
     p.write_text("# Incident\n\nThe ceilometer collector logged 3 `record_events called` lines.\n")
     r = CliRunner().invoke(cli, ["analyze", str(p)])
     assert r.exit_code == 2
-    assert f"{p}: not a format lmtrace reads: no record_events called or Queued event line" in r.stderr
+    assert f"{p}: not a format lmtrace reads: no line of it looks like a collector, zenpython, zenopenstack or publisher log" in r.stderr
+    assert "--kind" not in r.stderr  # no line of it is a log: --kind would only read 0 events
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        str(p.relative_to(SAMPLES))
+        for p in SAMPLES.glob("**/expected/*")
+        if p.suffix in (".txt", ".md", ".csv") and not p.name.endswith(".jsonl")
+    ),
+)
+def test_lmtrace_text_reports_fed_back_are_named(path: str) -> None:
+    """Its own text, markdown and CSV reports, zenopenstack ones included
+    (they name zen.OpenStack.zenopenstack, but on no Zenoss log line)."""
+    r = CliRunner().invoke(cli, ["analyze", str(SAMPLES / path)])
+    assert r.exit_code == 2, r.stderr
+    assert "not a format lmtrace reads; it looks like lmtrace's own report" in r.stderr
+    assert r.stdout == ""
+
+
+def test_lmtrace_text_events_fed_back_are_named(tmp_path: Path) -> None:
+    c = str(SAMPLES / "collector.log")
+    for fmt in ("text", "markdown", "csv"):
+        p = tmp_path / f"events.{fmt}"
+        p.write_text(CliRunner().invoke(cli, ["events", c, "--format", fmt, "-q"]).stdout)
+        r = CliRunner().invoke(cli, ["analyze", str(p)])
+        assert r.exit_code == 2, (fmt, r.stderr)
+        assert "it looks like lmtrace's own `events` output" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "looks"),
+    [
+        ("watcher_tests_legacy_compute.instance.live_migration.post.dest.end.json.txt", "a Nova notification (legacy"),
+        ("zenoss_osi_tests_eventdata_2017-08-10.json.txt", "Zenoss event data"),
+    ],
+)
+def test_a_leading_comment_line_does_not_hide_the_format(name: str, looks: str, realdata: Path) -> None:
+    """The realdata files as they are, `# source: ...` first line and all."""
+    r = CliRunner().invoke(cli, ["analyze", str(realdata / name)])
+    assert r.exit_code == 2
+    assert f"not a format lmtrace reads; it looks like {looks}" in r.stderr
+    assert looks_like(b"# a\n\n# b\n" + DATA.joinpath("eventdata.json").read_bytes()) is not None
+
+
+def test_binary_data_is_named_without_a_kind_hint(tmp_path: Path) -> None:
+    p = tmp_path / "blob.log"
+    p.write_bytes(bytes(range(256)) * 64)
+    r = CliRunner().invoke(cli, ["analyze", str(p)])
+    assert r.exit_code == 2
+    assert f"Error: {p}: not a log lmtrace reads (binary data)." in r.stderr
+    assert "--kind" not in r.stderr and r.stdout == ""
+
+
+def test_text_with_no_log_line_gets_no_kind_hint(tmp_path: Path) -> None:
+    p = tmp_path / "shadow"
+    p.write_text("root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n")
+    r = CliRunner().invoke(cli, ["events", str(p)])
+    assert r.exit_code == 2
+    assert "no line of it looks like a collector, zenpython, zenopenstack or publisher log" in r.stderr
+    assert "--kind" not in r.stderr and r.stdout == ""
 
 
 def test_logs_are_not_taken_for_other_formats() -> None:

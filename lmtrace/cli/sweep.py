@@ -10,6 +10,7 @@ import click
 
 from ..errors import ExitStatus, UsageError
 from ..handlers import BUILTIN_MAPS, DEFAULT_MAP
+from ..parse import _WHAT_WE_READ
 from .commands import cli, progress_display
 from .options import _Exit, _verdict_list, guarded, parse_tz_specs, report_inputs
 
@@ -148,6 +149,13 @@ def sweep(
         )
     for w in fleet.warnings:
         sys.stderr.write(f"warning: {w}\n")
+    if not quiet:
+        for line in fleet.skipped:
+            sys.stderr.write(f"warning: {line}\n")
+    if not fleet.clouds:
+        raise _Exit(
+            f"no cloud has a log lmtrace reads ({len(clouds)} given): {_WHAT_WE_READ}", int(ExitStatus.ERROR)
+        )
     for c in fleet.clouds:
         r = c.report
         if not quiet:
@@ -166,8 +174,8 @@ def sweep(
         if hit:
             where = sorted({cloud for cloud, _ in hit})
             raise _Exit(
-                f"verdict {', '.join(sorted({v for _, v in hit}))} in {len(where)} cloud(s): "
-                f"{', '.join(where)} (--fail-on)",
+                f"{len(where)} cloud(s) with verdict {', '.join(sorted({v for _, v in hit}))} (--fail-on): "
+                f"{', '.join(where)}",
                 int(ExitStatus.FINDING),
             )
 

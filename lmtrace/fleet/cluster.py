@@ -69,12 +69,19 @@ def sweep(
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # the scheduler's HTTP server (health, metrics) on a free port: 8787,
+            # its default, may be taken by another cluster on this machine
+            scheduler_kwargs=HTTP_ANY_PORT,
             # workers' own logs off: their errors reach this process as exceptions
             silence_logs=logging.CRITICAL,
         ) as cluster,
         Client(cluster) as client,
     ):
         return _run(client, listed, judging or Judging(), chunk_bytes, on_progress)
+
+
+#: the scheduler without a dashboard, its HTTP server on any free port
+HTTP_ANY_PORT = {"dashboard": False, "dashboard_address": ":0"}
 
 
 def _stage(on_progress: OnProgress | None, stage: str) -> None:
@@ -110,6 +117,7 @@ def _run(
     from distributed import as_completed
 
     warnings: list[str] = []
+    skipped: list[str] = []
     files = [f for _, fs in listed for f in fs]
     _stage(on_progress, f"sniffing {len(files)} files")
     probes = client.gather(client.map(tasks.probe, [f.url for f in files], [f.path for f in files]))
@@ -123,10 +131,12 @@ def _run(
     for cloud, cfiles in listed:
         logs: list[tuple[str, Any]] = []
         parts: list[list[Any]] = []
+        not_logs = [f.path for f in cfiles if kinds[f.path].kind is None]
+        if not_logs:
+            skipped.append(_skipped_line(cloud.name, str(cloud.root), not_logs))
         for f in cfiles:
             p = kinds[f.path]
             if p.kind is None:
-                warnings.append(f"{cloud.name}: {f.path}: not a log lmtrace reads: skipped")
                 continue
             futs = []
             for a, b in [(0, None)] if p.packed else _ranges(f.size, chunk_bytes):
@@ -174,7 +184,19 @@ def _run(
                 )
             )
         reports.append(CloudReport(cloud=name, report=_result(fut)))
-    return Fleet(clouds=tuple(reports), warnings=tuple(warnings))
+    return Fleet(clouds=tuple(reports), warnings=tuple(warnings), skipped=tuple(skipped))
+
+
+def _skipped_line(cloud: str, root: str, paths: list[str]) -> str:
+    """One line for a cloud's files that are not logs: how many, the first
+    (relative to the cloud's root)."""
+    first = paths[0]
+    prefix = root.rstrip("/") + "/"
+    if first.startswith(prefix):
+        first = first[len(prefix):]
+    n = len(paths)
+    what = "file that is not a log lmtrace reads was" if n == 1 else "files that are not logs lmtrace reads were"
+    return f"cloud {cloud}: {n} {what} skipped (first: {first})"
 
 
 def _result(fut: Any) -> Any:

@@ -34,6 +34,8 @@ class Fleet:
 
     clouds: tuple[CloudReport, ...]
     warnings: tuple[str, ...] = ()
+    #: per cloud, one line on the files that are not logs lmtrace reads
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

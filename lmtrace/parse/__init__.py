@@ -69,9 +69,6 @@ def make_scanner(kind: LogKind, path: str, *, full: bool = True) -> Scanner:
 # PID, Zenoss' logging after a comma and the level.
 _MARKERS = (
     (b"record_events called (events=", LogKind.COLLECTOR),
-    # zenopenstack's log holds Queued lines too (its own logger zen.zenopenstack)
-    (b"zen.OpenStack.zenopenstack", LogKind.ZENOPENSTACK),
-    (b"zen.zenopenstack", LogKind.ZENOPENSTACK),
     (b"ueued event (total of", LogKind.ZENPYTHON),
     (b"iscarded event - queue overflow", LogKind.ZENPYTHON),
     (b"zen.zenpython", LogKind.ZENPYTHON),
@@ -86,8 +83,18 @@ _OSLO_PREFIX = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ [A-Z]+ "
 _ZEN_PREFIX = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ", re.M)
 
 
+# zenopenstack's log holds Queued lines too (its own logger zen.zenopenstack),
+# so its logger on a Zenoss-prefixed line comes first; the logger's name alone
+# is no evidence (lmtrace's own reports about such a log name it too)
+_ZENOPENSTACK_LINE = re.compile(
+    rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ zen\.(?:OpenStack\.)?zenopenstack: ", re.M
+)
+
+
 def sniff(head: bytes) -> LogKind | None:
     """The kind of log whose first bytes are `head`, or None if unknown."""
+    if _ZENOPENSTACK_LINE.search(head):
+        return LogKind.ZENOPENSTACK
     for marker, kind in _MARKERS:
         if marker in head:
             return kind
@@ -184,12 +191,38 @@ def sniff_kind(path: str, first: Chunk | None) -> LogKind:
         return kind
     if first is None or not first.data or first.data.isspace():
         return LogKind.COLLECTOR  # empty or blank: nothing to misread
+    if _is_binary(head):
+        raise InputError(f"{path}: not a log lmtrace reads (binary data). {_WHAT_WE_READ}")
+    if not _LOG_LINE.search(head):
+        raise InputError(
+            f"{path}: not a format lmtrace reads: no line of it looks like a collector, zenpython, "
+            f"zenopenstack or publisher log (no record_events called or Queued event line, and no line "
+            f"starting with a time, in its first MiB). {_WHAT_WE_READ}"
+        )
     raise InputError(
         f"{path}: not a format lmtrace reads: no record_events called or Queued event line, and no "
         f"collector or zenpython log prefix, in its first MiB. {_WHAT_WE_READ} If it is one of those "
         f"logs with its first event further in, say which with --kind {path}=zenpython "
         f"(or --kind {path}=collector)"
     )
+
+
+# a line that starts with a date and time (ISO or syslog's), optionally in
+# brackets: a log of some kind, so maybe one of ours with its events further in
+_LOG_LINE = re.compile(
+    rb"^[ \t\[]*(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)", re.M
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
+def _is_binary(head: bytes) -> bool:
+    """Whether `head` is binary data rather than text: a NUL byte, or more
+    than one character in 20 a control character or not UTF-8."""
+    sample = head[: 1 << 16]
+    if b"\0" in sample:
+        return True
+    text = sample.decode("utf-8", errors="replace")
+    return len(_CONTROL.findall(text)) * 20 > len(text)
 
 
 _WHAT_WE_READ = (

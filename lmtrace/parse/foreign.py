@@ -40,12 +40,30 @@ _ZENOSS_EVENTS = (
 _LMTRACE_EVENTS = "lmtrace's own `events` output (JSON), not a log"
 _LMTRACE_REPORT = "lmtrace's own `analyze` report (JSON), not a log"
 _JSON = "JSON, not a log"
+_LMTRACE_TEXT_REPORT = "lmtrace's own report (text, markdown or CSV), not a log"
+_LMTRACE_TEXT_EVENTS = "lmtrace's own `events` output (text, markdown or CSV), not a log"
+
+# the first line of each of lmtrace's own text, markdown and CSV outputs
+_OWN_REPORT = re.compile(
+    rb"\A(?:#{1,3} )?(?:lmtrace analyze: \d|Timeline: |Fleet: \d+ cloud)"
+    rb"|\Arequest_id,instance_id,display_name,"
+)
+_OWN_EVENTS = re.compile(
+    rb"\A(?:\| )?time \(UTC\)\s*\|?\s*log\s*\|?\s*file:line|\Alogged_at,local_time,utc_offset,kind,"
+)
+# a leading comment (`# source: ...` above a saved notification)
+_COMMENTS = re.compile(rb"\A(?:[ \t]*#[^\n]*(?:\n|\Z)|[ \t\r]*\n)+")
 
 
 def looks_like(head: bytes) -> str | None:
     """What a file whose first bytes are `head` looks like, when it is one
     of the formats lmtrace does not read; None otherwise."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if _OWN_REPORT.match(text):
+        return _LMTRACE_TEXT_REPORT
+    if _OWN_EVENTS.match(text):
+        return _LMTRACE_TEXT_EVENTS
+    text = _COMMENTS.sub(b"", text, count=1).lstrip(b" \t\r\n")
     if _TABLE_RULE.match(text) and _EVENT_LIST_HEAD.search(text):
         return _EVENT_LIST
     if not text.startswith((b"{", b"[")):

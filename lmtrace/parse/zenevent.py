@@ -1,4 +1,4 @@
-"""One zenpython event dict to an `Event`: the fields lmtrace reads (`eventKey`, `rcvtime`,
+"""One zenpython event dict to an event row (lmtrace.parse.rows): the fields lmtrace reads (`eventKey`, `rcvtime`,
 `eventClassKey`, `trait_*`...), read leanly where the line allows it and through the repr
 reader (lmtrace.parse.pyrepr) where it does not; lmtrace.parse.zenpython finds the dicts.
 """
@@ -12,9 +12,14 @@ from typing import Any
 
 from ..events import Event, Source, Status, Trait, TraitType, TraitValue
 from ..read import MAX_LINE
+from .flatdict import LEAN_KEYS, flat_fields
 from .pyrepr import ReprError, parse, parse_number
+from .rows import Row, row_event
 
-__all__ = ["event_from", "foreign", "interrupted", "lean_fields", "parse_local_time", "traits_of", "truncated_reason"]
+__all__ = [
+    "event_from", "foreign", "interrupted", "lean_fields", "parse_local_time", "regex_fields", "row_from",
+    "traits_of", "truncated_reason",
+]  # fmt: skip
 
 
 # A key of the event dict and its value. The leading quote is a literal, so
@@ -36,6 +41,8 @@ _LEAN = _key_value(
 )
 
 
+
+
 _CLASS_KEY = _key_value("eventClassKey")
 
 
@@ -46,17 +53,20 @@ _OPENSTACKY = re.compile(r"openstack|['\"]trait_", re.I)
 _OPENSTACK = ("openstack|", "openstack-")
 
 
-def event_from(
+def row_from(
     fields: dict[str, Any],
     text: str,
-    source: Source,
+    line: int,
+    offset: int,
+    span: int,
     status: Status,
     local_time: datetime | None,
     traits: tuple[Trait, ...],
-) -> Event | str | None:
-    """The Event of one read dict, a reason why it is malformed, or None when
-    it is another ZenPack's event."""
-    key = _text(fields.get("eventClassKey"))
+) -> Row | str | None:
+    """The event row (lmtrace.parse.rows) of one read dict, a reason why it is
+    malformed, or None when it is another ZenPack's event."""
+    get = fields.get
+    key = _text(get("eventClassKey"))
     if key is None:
         return "event dict has no eventClassKey" if _OPENSTACKY.search(text) else None
     if not _is_openstack(key):
@@ -64,7 +74,7 @@ def event_from(
     event_type = key[10:]
     if not event_type:
         return f"eventClassKey {key!r} names no event type"
-    raw = fields.get("rcvtime")
+    raw = get("rcvtime")
     rcvtime = None
     if raw is not None:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
@@ -73,30 +83,41 @@ def event_from(
             rcvtime = datetime.fromtimestamp(raw, timezone.utc)
         except (OverflowError, OSError, ValueError):
             return f"bad rcvtime {raw!r}: out of range"
-    return Event(
-        source=source,
-        status=status,
-        event_type=event_type,
-        event_id=_text(fields.get("eventKey")),
-        rcvtime=rcvtime,
-        local_time=local_time,
-        request_id=_text(fields.get("trait_request_id")),
-        instance_id=_text(fields.get("trait_instance_id")),
-        host_name=_text(fields.get("trait_host_name")),
-        display_name=_text(fields.get("trait_display_name")),
-        state=_text(fields.get("trait_state")),
-        device=_text(fields.get("device")),
-        traits=traits,
-    )
+    # field order: see lmtrace.parse.rows.Row
+    return (
+        line, offset, span, status, event_type, _text(get("eventKey")), None, rcvtime, local_time,
+        _text(get("trait_request_id")), _text(get("trait_instance_id")), _text(get("trait_host_name")),
+        _text(get("trait_display_name")), _text(get("trait_state")), _text(get("device")), 0, traits,
+    )  # fmt: skip
+
+
+def event_from(
+    fields: dict[str, Any],
+    text: str,
+    source: Source,
+    status: Status,
+    local_time: datetime | None,
+    traits: tuple[Trait, ...],
+) -> Event | str | None:
+    """`row_from` as an Event of `source`'s kind and path."""
+    row = row_from(fields, text, source.line, source.offset, source.span, status, local_time, traits)
+    return row if row is None or isinstance(row, str) else row_event(source.kind, source.path, row)
 
 
 def lean_fields(text: str) -> dict[str, Any] | None:
-    """The fields `event_from` needs, by regex; None when the dict must be read
+    """The fields `row_from` needs; None when the dict must be read
     in full (a key inside a string or seen twice, a value that is not a
     plain literal, braces or quotes that do not balance, text after the
-    dict). Keys of nested dicts are passed over."""
+    dict). Keys of nested dicts are passed over. A flat dict is read by
+    lmtrace.parse.flatdict, far faster; `regex_fields` takes the rest."""
     if text[-1] != "}":
         return None
+    fields = flat_fields(text, LEAN_KEYS)
+    return fields if fields is not None else regex_fields(text)
+
+
+def regex_fields(text: str) -> dict[str, Any] | None:
+    """`lean_fields` for any dict, by regexes (text[-1] is '}')."""
     found: dict[str, Any] = {}
     pos = 1  # text[pos:] is still to be balanced; text[0] is the dict's '{'
     depth = 0  # brace depth below the event dict's own '{'

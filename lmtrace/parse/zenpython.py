@@ -74,31 +74,23 @@ Reading one event dict into an `Event` is lmtrace.parse.zenevent's job.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..events import (
-    NON_OPENSTACK_DROPPED,
-    NON_OPENSTACK_QUEUED,
-    Event,
-    LogKind,
-    Malformed,
-    Source,
-    Status,
-    Trait,
-)
+from ..events import Event, LogKind, Malformed, Source, Status, Trait
 from ..read import Chunk
+from .flatdict import flat_block
 from .pyrepr import ReprError, parse
+from .rows import Row, row_event
 from .skips import SkipTally, logger_of
 from .zenevent import (
-    event_from,
     foreign,
     interrupted,
     lean_fields,
     parse_local_time,
+    row_from,
     traits_of,
     truncated_reason,
 )
@@ -146,6 +138,9 @@ _JUNK = re.compile(rb"(?:\x00|\xef\xbb\xbf|[\x01-\x08\x0b\x0c\x0e-\x1f])+")
 
 
 _BLANKS = b" \t\r"
+
+
+_MILLIS = {b"%03d" % ms: timedelta(milliseconds=ms) for ms in range(1000)}  # not replace(): 7x the cost
 
 
 _LOGGER = logger_of(LogKind.ZENPYTHON)
@@ -202,9 +197,23 @@ class ZenpythonScanner:
         self._second: tuple[bytes, datetime | None] = (b"", None)
 
     def feed(self, chunk: Chunk) -> list[Event | Malformed]:
+        return self._events(self.feed_rows(chunk))
+
+    def finish(self, *, at_end: bool = True) -> list[Event | Malformed]:
+        """End of input; `at_end=False` for a range of a file that a log line
+        follows (lmtrace.parallel cuts ranges at timestamped lines), where an
+        open record was cut off by that line, as the serial scan says."""
+        return self._events(self.finish_rows(at_end=at_end))
+
+    def _events(self, recs: list[Row | Malformed]) -> list[Event | Malformed]:
+        return [r if isinstance(r, Malformed) else row_event(LogKind.ZENPYTHON, self.path, r) for r in recs]
+
+    def feed_rows(self, chunk: Chunk) -> list[Row | Malformed]:
+        """Like `feed`, but events as compact rows (see lmtrace.parse.rows):
+        what workers send back and what `load_events` builds events from."""
         data = chunk.data
         n = len(data)
-        out: list[Event | Malformed] = []
+        out: list[Row | Malformed] = []
         pos, line = 0, chunk.first_line  # always a line start and its number
         if self._open is not None:
             pos, line = self._continue(chunk, pos, line, out)
@@ -225,10 +234,7 @@ class ZenpythonScanner:
                     nexts[j] = data.find(_NEEDLES[j], pos)
         return out
 
-    def finish(self, *, at_end: bool = True) -> list[Event | Malformed]:
-        """End of input; `at_end=False` for a range of a file that a log line
-        follows (lmtrace.parallel cuts ranges at timestamped lines), where an
-        open record was cut off by that line, as the serial scan says."""
+    def finish_rows(self, *, at_end: bool = True) -> list[Row | Malformed]:
         o = self._open
         if o is None:
             return []
@@ -238,7 +244,7 @@ class ZenpythonScanner:
     # -- one record ---------------------------------------------------------
 
     def _marker(
-        self, chunk: Chunk, k: int, start: int, ms: int, line: int, out: list[Event | Malformed]
+        self, chunk: Chunk, k: int, start: int, ms: int, line: int, out: list[Row | Malformed]
     ) -> tuple[int, int]:
         """Read the record whose marker starts at `ms` on the line at `start`;
         return the next line start and its number."""
@@ -264,7 +270,7 @@ class ZenpythonScanner:
             # another ZenPack's event, as the line may be ours
             text = data[start:end].decode("utf-8", "replace")
             if foreign(text[ms - start :]):
-                self._foreign(_STATUSES[k], 1, None, None)
+                self.tally.foreign(_STATUSES[k] is Status.QUEUED, 1, None, None)
             else:
                 reason = f"{_MARKER_NAMES[k]!r} after text that is not zenpython's log prefix"
                 out.append(self._malformed(line, offset, 1, reason, data[start:end]))
@@ -274,7 +280,7 @@ class ZenpythonScanner:
             local_time = self._local_time(prefix[1], prefix[2])
         if line in chunk.truncated:
             if foreign(data[start:end].decode("utf-8", "replace")):
-                self._foreign(_STATUSES[k], 1, local_time, None)
+                self.tally.foreign(_STATUSES[k] is Status.QUEUED, 1, local_time, None)
             else:
                 out.append(self._malformed(line, offset, 1, truncated_reason(1), data[start:end]))
             return nxt, line + 1
@@ -297,6 +303,15 @@ class ZenpythonScanner:
                 out.append(rec)
             return nxt, line + 1
         # pretty-printed over several lines
+        block = None if chunk.truncated else flat_block(data, start, ds, nxt, PENDING_LIMIT)
+        if block is not None:  # read at once, as line by line balancing would read it
+            raw, text, fields, block_end = block
+            span = data.count(b"\n", start, block_end)
+            head = data[start : min(end, start + 4 * EXCERPT)]
+            rec = self._record(raw, _STATUSES[k], line, offset, span, local_time, head, text, fields)
+            if rec is not None:
+                out.append(rec)
+            return block_end, line + span
         o = _Open(_STATUSES[k], line, offset, local_time, data[start : min(end, start + 4 * EXCERPT)])
         self._open = o
         if not self._take(o, data, ds, end, nxt, out):
@@ -304,7 +319,7 @@ class ZenpythonScanner:
         return self._continue(chunk, nxt, line + 1, out)
 
     def _continue(
-        self, chunk: Chunk, pos: int, line: int, out: list[Event | Malformed]
+        self, chunk: Chunk, pos: int, line: int, out: list[Row | Malformed]
     ) -> tuple[int, int]:
         """Feed the open record the following lines until it closes, is cut
         or the chunk ends."""
@@ -333,7 +348,7 @@ class ZenpythonScanner:
             pos, line = nxt, line + 1
         return pos, line
 
-    def _take(self, o: _Open, data: bytes, a: int, end: int, nxt: int, out: list[Event | Malformed]) -> bool:
+    def _take(self, o: _Open, data: bytes, a: int, end: int, nxt: int, out: list[Row | Malformed]) -> bool:
         """Add one line (data[a:end], newline up to `nxt`) to the open record;
         False once the record is closed (and emitted)."""
         depth = o.depth
@@ -378,19 +393,24 @@ class ZenpythonScanner:
         span: int,
         local_time: datetime | None,
         head: bytes,
-    ) -> Event | Malformed | None:
-        """One event dict's text to an Event, a Malformed, or None (not ours)."""
-        text = raw.decode("utf-8", "replace")
-        fields: dict[str, Any] | None = None
+        text: str | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> Row | Malformed | None:
+        """One event dict's text to an Event, a Malformed, or None (not ours);
+        `text` and `fields` when already read (`flat_block`)."""
+        if text is None:
+            text = raw.decode("utf-8", "replace")
         traits: tuple[Trait, ...] = ()
-        if not self.full:
+        if self.full:
+            fields = None
+        elif fields is None:
             fields = lean_fields(text)
         if fields is None:
             try:
                 value = parse(text)
             except ReprError as e:
                 if foreign(text):
-                    self._foreign(status, span, local_time, None)
+                    self.tally.foreign(status is Status.QUEUED, span, local_time, None)
                     return None
                 return self._malformed(line, offset, span, f"unreadable event dict: {e}", head)
             if not isinstance(value, dict):  # pragma: no cover - text starts with '{'
@@ -398,43 +418,29 @@ class ZenpythonScanner:
             fields = value
             if self.full:
                 traits = traits_of(value)
-        source = Source(LogKind.ZENPYTHON, self.path, line, offset, span)
-        result = event_from(fields, text, source, status, local_time, traits)
+        result = row_from(fields, text, line, offset, span, status, local_time, traits)
         if isinstance(result, str):
             return self._malformed(line, offset, span, result, head)
         if result is not None:
             self.parsed_lines += span
         else:
-            self._foreign(status, span, local_time, fields.get("rcvtime"))
+            self.tally.foreign(status is Status.QUEUED, span, local_time, fields.get("rcvtime"))
         return result
-
-    def _foreign(self, status: Status, span: int, local_time: datetime | None, rcvtime: Any) -> None:
-        """Count another ZenPack's event (skipped); a queued one still shows
-        that debug logging was on: its time goes to coverage."""
-        if status is not Status.QUEUED:
-            self.tally.known[NON_OPENSTACK_DROPPED] += span
-            return
-        self.tally.known[NON_OPENSTACK_QUEUED] += span
-        rcv = None
-        if isinstance(rcvtime, (int, float)) and not isinstance(rcvtime, bool):
-            with contextlib.suppress(OverflowError, OSError, ValueError):
-                rcv = datetime.fromtimestamp(rcvtime, timezone.utc)
-        self.tally.foreign_queued.append((local_time, rcv))
 
     def _local_time(self, hms: bytes, millis: bytes) -> datetime | None:
         """The prefix's time; the last second is kept, as lines come in bursts."""
         if hms != self._second[0]:
             self._second = (hms, parse_local_time(hms))
         base = self._second[1]
-        return None if base is None else base.replace(microsecond=int(millis) * 1000)
+        return None if base is None else base + _MILLIS[millis]
 
-    def _cut(self, o: _Open, reason: str, last: bytes = b"") -> list[Event | Malformed]:
+    def _cut(self, o: _Open, reason: str, last: bytes = b"") -> list[Row | Malformed]:
         """The Malformed of an open record that cannot be read, or nothing when
         what was read of it (`last`: the line that ended it) names another
         ZenPack's event class."""
         raw = o.head if o.overflow else b"".join(o.parts) + last
         if foreign(raw.decode("utf-8", "replace")):
-            self._foreign(o.status, o.span, o.local_time, None)
+            self.tally.foreign(o.status is Status.QUEUED, o.span, o.local_time, None)
             return []
         return [self._malformed(o.line, o.offset, o.span, reason, o.head)]
 

@@ -413,9 +413,6 @@ def change_where(report: Report) -> str:
     return where(report)
 
 
-NO_CHANGE = "none: no stale or missed migration here shows post.dest.end carrying the destination"
-
-
 def event_rows(stream: EventStream) -> tuple[str, tuple[str, ...], list[tuple[str, ...]]]:
     """The rich events table: its title, head and rows (the day said once in
     the title when every event is on one UTC day)."""

@@ -69,10 +69,16 @@ class JsonWriter:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self._ascii = not _utf(out)
+        # json.dumps builds an encoder per call when given options: one here
+        self._encode = json.JSONEncoder(ensure_ascii=self._ascii, allow_nan=False).encode
 
     def dumps(self, obj: Any, indent: int | None = None) -> str:
-        text = json.dumps(obj, ensure_ascii=self._ascii, indent=indent, allow_nan=False)
-        if not self._ascii and _SURROGATE.search(text):
+        if indent is None:
+            text = self._encode(obj)
+        else:
+            text = json.dumps(obj, ensure_ascii=self._ascii, indent=indent, allow_nan=False)
+        # (an ASCII text holds no surrogate: isascii is far faster than the regex)
+        if not self._ascii and not text.isascii() and _SURROGATE.search(text):
             # only inside strings: as an escape it is valid JSON, raw it is not UTF-8
             text = _SURROGATE.sub(_escape_surrogate, text)
         return text

@@ -9,9 +9,9 @@ from ..findings import (
     Report,
 )
 from ..hops import Timeline
+from ..operations import no_change
 from .common import (
     FIRING_HEAD,
-    NO_CHANGE,
     PHASE_HEAD,
     FileLabels,
     change_where,
@@ -224,7 +224,8 @@ def write_report_markdown(report: Report, out: TextIO, view: View | None = None)
         lines.extend(change.rstrip("\n").split("\n"))
         add("```")
     else:
-        add(md_text(NO_CHANGE[0].upper() + NO_CHANGE[1:]) + ".")
+        none = no_change(report.summary.operations)
+        add(md_text(none[0].upper() + none[1:]) + ".")
     add("")
     add("## Warnings")
     add("")

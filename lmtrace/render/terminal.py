@@ -15,10 +15,10 @@ from rich.text import Text
 
 from ..findings import MigrationReport, Report
 from ..load import EventStream
+from ..operations import no_change
 from ..progress import OnProgress, Progress
 from .common import (
     FIRING_HEAD,
-    NO_CHANGE,
     PHASE_HEAD,
     FileLabels,
     change_where,
@@ -296,7 +296,7 @@ def _print_tail(report: Report, console: Console) -> None:
         console.print(Text(change_where(report)))
         _print_change(console, change)
     else:
-        console.print(Text(f"recommended mapping change: {NO_CHANGE}"))
+        console.print(Text(f"recommended mapping change: {no_change(report.summary.operations)}"))
     for w in report.warnings:
         console.print(Text(f"warning: {w}", style="yellow"))
 
@@ -445,3 +445,6 @@ def progress_bar(err: TextIO) -> Iterator[OnProgress]:
 
     with bar:
         yield on_progress
+def live_table(out: TextIO) -> Any:  # lmtrace watch: (a Live to enter, a settled line as Text, open rows as a table)
+    from rich.live import Live
+    return Live(Text(""), console=console_for(out), auto_refresh=False, transient=True), lambda v, line: Text.assemble(_verdict(v), " ", line), lambda head, rows: _grid([_col(h, h) for h in head], _records(head, rows), title=f"{len(rows)} open")

@@ -11,9 +11,9 @@ from ..findings import (
     Report,
 )
 from ..hops import Timeline
+from ..operations import no_change
 from .common import (
     FIRING_HEAD,
-    NO_CHANGE,
     PHASE_HEAD,
     WIDTH,
     ZEN_COLUMN,
@@ -228,7 +228,7 @@ def _tail(report: Report, lines: list[str]) -> None:
         add("")
         lines.extend(change.rstrip("\n").split("\n"))
     else:
-        add(f"  {NO_CHANGE}")
+        add(f"  {no_change(report.summary.operations)}")
     add("")
     add("WARNINGS")
     for w in report.warnings:

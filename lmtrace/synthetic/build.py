@@ -219,8 +219,8 @@ def _manifest(opts: Options, w: Writer, migs: list[Migration], n_bg: int) -> dic
     opts_json.pop("out")
     n_events = sum(len(m.events) for m in migs) + n_bg
     return {
-        # the generator's name when the samples were made; kept so that their manifests stay as they are
-        "generator": "benchmarks/generate.py",
+        # the generator that made the files (python -m lmtrace.synthetic)
+        "generator": "lmtrace.synthetic",
         "options": opts_json,
         "files": {
             "collector.log": {
