@@ -141,6 +141,39 @@ def test_zenpython_with_openstack_dash_keys_is_the_3x_generation(tmp_path: Path)
     assert (mixed.handler_map.generation, mixed.handler_map.name) == ("mixed", "osi-3.x")
 
 
+def test_an_upgrade_window_judges_both_paths_operations_with_the_newer_map():
+    """collector + zenpython (2.x: the ok and stale live migrations) beside zenopenstack + publisher
+    (3.x/4.x: samples/zenopenstack/ops): one report, every operation of either side judged."""
+    old = [str(ROOT / "samples" / "scenarios" / s / f) for s in ("ok", "stale") for f in ("collector.log", "zenpython.log")]
+    new = [str(ROOT / "samples" / "zenopenstack" / "ops" / f) for f in ("zenopenstack.log", "agent.log")]
+    r = analyze(old + new)
+    assert (r.handler_map.generation, r.handler_map.name) == ("mixed", "osi-3.x")
+    assert r.handler_map.why == (
+        "the newer path's map, the one still running after the upgrade: zenopenstack and publisher lines"
+        " (3.x/4.x) beside zenpython and collector lines (2.x): an upgrade window"
+    )
+    got = sorted((m.operation, m.instance_id[:8], m.verdict.value) for m in r.migrations)
+    assert got == [
+        ("evacuate", "059e07ba", "ok"),
+        ("live-migration", "9e7d73aa", "ok"),  # 2.x side: zenpython's events, judged by osi-3.x
+        ("live-migration", "fc743e1e", "stale"),
+        ("resize", "65ac7655", "ok"),  # 3.x side: zenopenstack's and the publisher's events
+        ("resize", "80abdcc1", "stale"),
+        ("resize", "e77cf70e", "ok"),
+        ("unshelve", "0df90b14", "missed"),
+    ]
+    by_id = {m.instance_id[:8]: m for m in r.migrations}
+    stale_2x, ok_2x = by_id["fc743e1e"], by_id["9e7d73aa"]
+    assert "_post.end wrote ndc27-3205 (the source) last" in stale_2x.reason
+    assert "wrote ndc27-3222, the destination" in ok_2x.reason
+    assert "resize.end wrote cmp-1 (the source) last" in by_id["80abdcc1"].reason
+    # each side's verdicts are the ones it gets alone
+    for side in (old, new):
+        alone = {m.instance_id: m.verdict for m in analyze(side).migrations}
+        assert alone == {i: m.verdict for i, m in ((m.instance_id, m) for m in r.migrations) if i in alone}
+    assert r.pipeline is not None and r.pipeline.statuses  # the publisher's facts are reported
+
+
 def test_stale_with_its_destination_side_unseen_still_gets_the_mapping_change() -> None:
     """zenopenstack's log alone: the last write is instance_update on
     _post.end (the source) and post.dest.end is unseen; the recommendation

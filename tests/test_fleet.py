@@ -1,7 +1,8 @@
 """`lmtrace sweep` (lmtrace.fleet): each cloud's report is `analyze`'s, on Dask distributed.
 
 Three generated clouds, with rotated, compressed (one archive cut short) and pretty-printed logs
-and files that are no log: each cloud's `--format json` report from a sweep on a LocalCluster of 1 and of 2 worker
+and files that are no log, and a fourth on the 3.x/4.x path (samples/zenopenstack/ops: a zenopenstack
+log and a notification agent's publisher log): each cloud's `--format json` report from a sweep on a LocalCluster of 1 and of 2 worker
 processes equals `lmtrace analyze <the cloud's files> --format json` byte for byte, with files
 cut into ranges of a few KiB (so that range ends fall inside pretty-printed dicts and batched
 lines); and a worker process killed while the tasks run costs a rerun, not the result.
@@ -41,7 +42,8 @@ needs_fleet = pytest.mark.skipif(
 )
 
 CHUNK = 8 << 10  # ranges of 8 KiB: dozens per file
-CLOUDS = ("alpha", "beta", "gamma")
+CLOUDS = ("alpha", "beta", "gamma", "delta")  # delta: the 3.x/4.x path (zenopenstack + publisher)
+ZOS_SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "zenopenstack" / "ops"
 
 
 def _rotate(path: Path, parts: int, *, zen: bool) -> None:
@@ -75,6 +77,9 @@ def clouds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cut = base / "gamma" / "collector.log.1.gz"  # an archive cut short: read up to the damage
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size * 2 // 3])
     (base / "gamma" / "README.txt").write_text("not a log\n")  # beside manifest.json: skipped too
+    (base / "delta").mkdir()  # zenopenstack.log (TRACE bodies over many lines) + agent.log (publisher)
+    for name in ("agent.log", "zenopenstack.log", "manifest.json"):
+        (base / "delta" / name).write_bytes((ZOS_SAMPLE / name).read_bytes())
     return base
 
 
@@ -84,6 +89,7 @@ def _files(cloud: Path) -> list[str]:
         "alpha": ["collector.log.2.gz", "collector.log.1", "collector.log", "zenpython.log"],
         "beta": ["collector.log", "zenpython.log.1.gz", "zenpython.log"],
         "gamma": ["collector.log.1.gz", "collector.log", "zenpython.log"],
+        "delta": ["agent.log", "zenopenstack.log"],
     }[cloud.name]
     return [str(cloud / n) for n in names]
 
@@ -152,7 +158,7 @@ def test_ranges_scanned_by_tasks_assemble_to_the_local_scan(clouds: Path, cloud:
         p = probe(path, path)
         assert p.kind is want.kind and p.packed is path.endswith(".gz")
         size = os.path.getsize(path)
-        ranges = [(0, None)] if p.packed else _ranges(size, CHUNK)
+        ranges = [(0, None)] if p.packed else _ranges(size, min(CHUNK, size // 10))  # delta's logs are small
         assert p.packed or len(ranges) >= 10
         parts = [scan_chunk(path, path, p.kind, p.packed, a, b, size) for a, b in ranges]
         assert assemble(path, p.kind, parts) == want, path
@@ -209,18 +215,19 @@ def test_sweep_reports_are_analyze_reports_byte_for_byte(clouds: Path, tmp_path:
                     assert (out / f"{c}{suffix}").read_text() == _analyze_json(_files(clouds / c), fmt), (c, fmt)
     assert any("collector.log.1.gz: compressed data damaged or cut short" in w
                for w in fleet["clouds"][2]["warnings"])
-    for name in ("alpha", "beta", "gamma"):  # one line per cloud for its files that are no logs
+    for name in ("alpha", "beta", "gamma", "delta"):  # one line per cloud for its files that are no logs
         assert r.stderr.count(f"warning: cloud {name}: ") == 1
         assert f"warning: cloud {name}: " in r.stderr and "lmtrace reads w" in r.stderr
     s = fleet["summary"]
-    assert s["clouds"] == 3
-    assert s["operations"] == sum(len(c["migrations"]) for c in fleet["clouds"]) == 65
+    assert s["clouds"] == 4
+    assert s["operations"] == sum(len(c["migrations"]) for c in fleet["clouds"]) == 65 + 5
     for v in Verdict:
         assert s["verdicts"][v.value] == sum(c["summary"]["verdicts"][v.value] for c in fleet["clouds"])
     kinds = s["by_operation"]
     assert {v.value: sum(k[v.value] for k in kinds.values()) for v in Verdict} == s["verdicts"]
     assert set(kinds) == {m["operation"] for c in fleet["clouds"] for m in c["migrations"]}
-    # osi-2.x, generated stale migrations: every cloud's map needs the change
+    assert fleet["clouds"][3]["handler_map"]["generation"] == "3.x/4.x"  # delta took the 3.x/4.x path
+    # osi-2.x, generated stale migrations, and the 3.x/4.x default map: every cloud's map needs the change
     assert [n["cloud"] for n in s["needs_change"]] == list(CLOUDS)
     wrong = [o["wrong_host"] for o in s["worst_offenders"]]
     assert wrong == sorted(wrong, reverse=True) and len(wrong) == 10
@@ -238,6 +245,7 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
     cloud = clouds / "beta"  # every zenpython dict pretty-printed
     local = analyze(_files(cloud))
     killed: list[Progress] = []
+    seen: list[Progress] = []
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_kwargs=HTTP_ANY_PORT,
                      silence_logs=logging.CRITICAL) as cluster,
@@ -247,6 +255,7 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
         assert len(pids) == 2
 
         def kill_once(p: Progress) -> None:
+            seen.append(p)
             if not killed and p.stage == "reading":
                 os.kill(sorted(pids.values())[0], signal.SIGKILL)
                 killed.append(p)
@@ -257,6 +266,11 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
         assert sorted(pids.values())[0] not in client.run(os.getpid).values()
     assert [c.cloud for c in fleet.clouds] == ["beta"]
     assert fleet.clouds[0].report == local
+    # the progress counts the events the scan tasks read, once each despite the rerun
+    reading = [p.events for p in seen if p.stage == "reading" and p.bytes_total]
+    assert reading == sorted(reading) and 0 < reading[0] < reading[-1]
+    assert reading[-1] == sum(i.events for i in local.inputs) > 0
+    assert [p.events for p in seen if p.stage.startswith("judging")] == [reading[-1]]
 
 
 # -- the summary and its formats, from local reports (no cluster) --------------------------------
@@ -308,7 +322,7 @@ def test_the_summary_in_csv_and_markdown(local_fleet) -> None:  # type: ignore[n
     out = io.StringIO()
     write_fleet(fleet, s, "markdown", out)
     md = out.getvalue()
-    for heading in ("# Fleet: 3 clouds, 65 operations", "## Verdicts per cloud", "## Verdicts per operation",
+    for heading in ("# Fleet: 4 clouds, 70 operations", "## Verdicts per cloud", "## Verdicts per operation",
                     "## Clouds whose handler map needs the change", "## Worst offenders", "# Cloud alpha"):
         assert heading + "\n" in md
 

@@ -1,7 +1,9 @@
 """A bounded fuzz test: real sample lines, mutated, through the whole CLI.
 
 Each example takes a run of consecutive lines from samples/collector.log and
-samples/zenpython.log and damages them with a seeded random mutator (byte
+samples/zenpython.log (or, every third seed, from a zenopenstack log and a
+notification agent's publisher log of samples/zenopenstack/*: the 3.x/4.x
+path) and damages them with a seeded random mutator (byte
 flips, cuts, NULs and byte order marks, lone surrogates, huge numbers,
 non-finite floats, nested brackets, lines dropped or doubled, pretty-printed
 dicts split at odd places). `analyze --format json` and `events --format jsonl`
@@ -36,6 +38,11 @@ SLOW_EXAMPLES = 3000
 
 _COLLECTOR = (SAMPLES / "collector.log").read_bytes().splitlines(keepends=True)
 _ZENPYTHON = (SAMPLES / "zenpython.log").read_bytes().splitlines(keepends=True)
+#: the 3.x/4.x path's samples: (zenopenstack.log, agent.log) lines of each
+_ZOS = [
+    tuple((d / name).read_bytes().splitlines(keepends=True) for name in ("zenopenstack.log", "agent.log"))
+    for d in sorted((SAMPLES / "zenopenstack").iterdir()) if (d / "agent.log").exists()
+]
 
 _INSERTS = [
     b"\x00", b"\x00" * 40, b"\xef\xbb\xbf", b"\\ud800", b"\\udc80", b"u'\\ud800'", b"9" * 4301, b"1e999",
@@ -45,6 +52,8 @@ _INSERTS = [
     b"<Event: x, y, 9999-12-31 23:59:59.999999, ", b"<Trait: host_name 1 ", b"> <Trait: ",
     b"0001-01-01 00:00:00.000 ", b"9999-12-31 23:59:59,999 ", b"Queued event (total of 1) {",
     b"record_events called (events=[", b"])", b"\t", b" : ", b"\n : ",
+    b"2019-05-01 13:58:23,133 DEBUG zen.OpenStack.zenopenstack: ", b" TRACE ceilometer.publisher.http [-] Message: [",
+    b"status code 200. ", b'"message_id": ', b'"generated": "9999-12-31T23:59:59.999999", ', b"objmap ",
 ]  # fmt: skip
 
 
@@ -85,11 +94,17 @@ def _mutate(lines: list[bytes], rng: random.Random) -> bytes:
     return data
 
 
+def is_zos(seed: int) -> bool:
+    """Every third seed fuzzes the 3.x/4.x path's pair."""
+    return seed % 3 == 2
+
+
 def mutated_pair(seed: int) -> tuple[bytes, bytes]:
+    """(collector, zenpython), or for `is_zos` seeds (zenopenstack, publisher)."""
     rng = random.Random(seed)
     out = []
-    for source in (_COLLECTOR, _ZENPYTHON):
-        n = rng.randint(1, 12)
+    for source in rng.choice(_ZOS) if is_zos(seed) else (_COLLECTOR, _ZENPYTHON):
+        n = rng.randint(1, min(12, len(source) - 1))
         start = rng.randrange(len(source) - n)
         out.append(_mutate(source[start : start + n], rng))
     return out[0], out[1]
@@ -112,7 +127,8 @@ def check_seed(seed: int, tmp_path: Path) -> None:
     c.write_bytes(collector)
     z.write_bytes(zenpython)
     total = {str(c): _lines_in(collector), str(z): _lines_in(zenpython)}
-    kinds = ["--kind", "c.log=collector", "--kind", "z.log=zenpython"] if seed % 2 else []
+    kinds = (["--kind", "c.log=zenopenstack", "--kind", "z.log=publisher"] if is_zos(seed)
+             else ["--kind", "c.log=collector", "--kind", "z.log=zenpython"]) if seed % 2 else []
     runner = CliRunner()
     for command, fmt in (("analyze", "json"), ("events", "jsonl")):
         r = runner.invoke(cli, [command, str(c), str(z), "--format", fmt, "-q", *kinds])

@@ -611,3 +611,20 @@ def test_rich_broken_pipe_exits_0_silently() -> None:
     )
     p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
     assert p.stdout.strip() == "0" and p.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "rich"])
+def test_an_evacuations_api_node_phase_says_it_is_neither_side(fmt: str) -> None:
+    """nova-api's `evacuate` comes from the API node: JSON says side "neither", the tables say so too."""
+    d = SAMPLES / "scenarios" / "evacuate-ok"
+    instance = json.loads((d / "expected" / "analyze.json").read_text())["migrations"][0]["instance_id"]
+    r = CliRunner().invoke(cli, ["timeline", str(d / "collector.log"), str(d / "zenpython.log"),
+                                 "--instance", instance, "--format", fmt, "-q"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    marked = [ln for ln in r.stdout.splitlines() if "API node: neither side" in ln]
+    assert len(marked) == 1 and "evacuate" in marked[0] and "ndc27-ctl01" in marked[0]
+    assert not any("rebuild" in ln for ln in marked)
+    js = CliRunner().invoke(cli, ["timeline", str(d / "collector.log"), str(d / "zenpython.log"),
+                                  "--instance", instance, "--format", "json", "-q"])
+    sides = {e["phase"]: e["side"] for e in json.loads(js.stdout)["timelines"][0]["entries"]}
+    assert sides["evacuate"] == "neither" and sides["rebuild.end"] == "destination"

@@ -154,17 +154,24 @@ def _run(
             warnings.append(f"{cloud.name}: {cloud.root}: no log lmtrace reads: cloud skipped")
             continue
         reductions.append((cloud.name, client.submit(tasks.reduce_cloud, logs, parts, judging)))
-    done = files_done = 0
-    for fut in as_completed(chunks):
-        if fut.status == "error":
-            _result(fut)
-        done += weights[fut.key]
-        left[file_of[fut.key]] -= 1
-        files_done += not left[file_of[fut.key]]
+    done = files_done = events = 0
+    # each chunk's row count, counted where its rows lie: the client learns how many events
+    # a task read without fetching its rows (they go from worker to worker, to reduce_cloud)
+    counters = [client.submit(tasks.rows_of, fut) for fut in chunks]
+    counts = {cnt.key: fut.key for cnt, fut in zip(counters, chunks)}
+    for cnt in as_completed(counters):
+        if cnt.status == "error":
+            _result(cnt)
+        key = counts[cnt.key]
+        events += _result(cnt)
+        done += weights[key]
+        left[file_of[key]] -= 1
+        files_done += not left[file_of[key]]
         if on_progress is not None:
             on_progress(
                 Progress(
-                    bytes_read=done, bytes_total=total, events=0, files_done=files_done, files_total=files_total
+                    bytes_read=done, bytes_total=total, events=events, files_done=files_done,
+                    files_total=files_total,
                 )
             )
     reports = []
@@ -172,7 +179,7 @@ def _run(
         if on_progress is not None:
             on_progress(
                 Progress(
-                    bytes_read=done, bytes_total=total, events=0, files_done=files_total,
+                    bytes_read=done, bytes_total=total, events=events, files_done=files_total,
                     files_total=files_total, stage=f"judging {name}",
                 )
             )

@@ -96,6 +96,8 @@ def _time_cell(h: Hop) -> str:
 
 def _entry_notes(e: TimelineEntry) -> list[str]:
     out = []
+    if e.side == "neither":  # nova-api's evacuate: sent from the API node, not a compute host
+        out.append("API node: neither side")
     if e.context:
         out.append("context event")
     if e.host_changed:
