@@ -45,12 +45,14 @@ from .parallel import KindSpec, ScannedFile, scan_pieces
 from .parse.rows import GENERATED, ID, INSTANCE, LINE, LOCAL_TIME, TYPE, Row, build_events, row_time
 from .progress import OnProgress
 
-__all__ = ["RUN_EVENTS", "EventRuns", "SpooledEventStream", "stream_events"]
+__all__ = ["FAN_IN", "RUN_EVENTS", "EventRuns", "SpooledEventStream", "stream_events"]
 
 RUN_EVENTS = 20_000
 _INDEX = 15  # a row's place in its line (lmtrace.parse.rows.Row)
 #: rows per pickled block of a run on disk (what a merge holds per run)
 _BLOCK = 256
+#: runs merged at once (what a merge holds: a block of each)
+FAN_IN = 16
 
 
 class EventRuns:
@@ -68,13 +70,31 @@ class EventRuns:
             return its[0]
         return heapq.merge(*its, key=sort_key)
 
+    def merge_down(self, spool: _Spool, fan_in: int = FAN_IN) -> None:
+        """Merge spilled runs into longer ones until at most `fan_in` runs
+        are left: the final merge holds a block of each run, so memory stays
+        flat however many runs a large input makes (smallest runs first)."""
+        while len(self._runs) > fan_in:
+            spilled = sorted((r for r in self._runs if r.spilled), key=lambda r: r.count)
+            take = spilled[: min(fan_in, len(self._runs) - fan_in + 1)]
+            if len(take) < 2:
+                return
+            chosen = {id(r) for r in take}
+            self._runs = [r for r in self._runs if id(r) not in chosen]
+            self._runs.append(_merged(spool, take))
+
     def __len__(self) -> int:
         return self.count
 
 
+_Source = tuple[LogKind, str, Callable[[datetime], datetime]]
+
+
 class _Run:
-    """Events of one file in `sort_key` order: in memory, or rows in a
-    temporary file in blocks (rebuilt into events when read)."""
+    """Events in `sort_key` order: in memory, or rows in a temporary file in
+    blocks (rebuilt into events when read). A run of one file holds its rows;
+    a merged run (`_merged`) holds (source, row) pairs, source an index in
+    `sources`."""
 
     def __init__(
         self,
@@ -84,17 +104,70 @@ class _Run:
         *,
         events: list[Event] | None = None,
         spilled: str | None = None,
+        count: int = 0,
+        sources: list[_Source] | None = None,
     ) -> None:
-        self._kind, self._path, self._to_utc = kind, path, to_utc
-        self._events, self._spilled = events, spilled
+        self._events, self.spilled = events, spilled
+        self.count = len(events) if events is not None else count
+        self.sources: list[_Source] = sources if sources is not None else [(kind, path, to_utc)]
+        self._merged = sources is not None
 
     def events(self) -> Iterator[Event]:
+        for e, _, _ in self._pairs(keep_rows=False):
+            yield e
+
+    def _pairs(self, *, keep_rows: bool) -> Iterator[tuple[Event, int, Row | None]]:
+        """(event, source, row) in order; row None unless `keep_rows`."""
         if self._events is not None:
-            yield from self._events
+            for e in self._events:
+                yield e, 0, None
             return
-        assert self._spilled is not None
-        for block in _read_blocks(self._spilled):
-            yield from build_events(self._kind, self._path, block, to_utc=self._to_utc)
+        assert self.spilled is not None
+        if not self._merged:
+            kind, path, to_utc = self.sources[0]
+            for block in _read_blocks(self.spilled):
+                built = build_events(kind, path, block, to_utc=to_utc)
+                if keep_rows:
+                    yield from zip(built, [0] * len(block), block)
+                else:
+                    for e in built:
+                        yield e, 0, None
+            return
+        for tagged in _read_blocks(self.spilled):
+            i = 0
+            while i < len(tagged):
+                tag = tagged[i][0]
+                j = i
+                while j < len(tagged) and tagged[j][0] == tag:
+                    j += 1
+                rows = [r for _, r in tagged[i:j]]
+                kind, path, to_utc = self.sources[tag]
+                for e, r in zip(build_events(kind, path, rows, to_utc=to_utc), rows):
+                    yield e, tag, r if keep_rows else None
+                i = j
+
+
+def _shifted(pairs: Iterator[tuple[Event, int, Row | None]], base: int) -> Iterator[tuple[Event, int, Row | None]]:
+    for e, tag, r in pairs:
+        yield e, base + tag, r
+
+
+def _merged(spool: _Spool, runs: list[_Run]) -> _Run:
+    """Spilled runs merged into one spilled run of (source, row) pairs; the
+    runs' files are removed."""
+    sources: list[_Source] = []
+    its = []
+    for run in runs:
+        base = len(sources)
+        sources.extend(run.sources)
+        its.append(_shifted(run._pairs(keep_rows=True), base))
+    merged = heapq.merge(*its, key=lambda t: sort_key(t[0]))
+    name = spool.write_tagged((tag, r) for _, tag, r in merged)
+    for run in runs:
+        assert run.spilled is not None
+        os.unlink(run.spilled)
+    return _Run(sources[0][0], sources[0][1], sources[0][2], spilled=name,
+                count=sum(r.count for r in runs), sources=sources)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,6 +240,7 @@ def stream_events(
             file = _FileRows(spool)
         for at, piece, held in later:
             finish(piece, held, joined_clock(held.keys, index), at)
+        events.merge_down(spool)
         progress.emit("analyzing")
         yield SpooledEventStream(inputs=tuple(inputs), events=events, repeated=tuple(run.repeated))
 
@@ -226,6 +300,22 @@ class _Spool:
         self._n += 1
         name = os.path.join(self._dir, f"{self._n}.pickle")
         _write_blocks(name, rows)
+        return name
+
+    def write_tagged(self, pairs: Iterator[tuple[int, Row | None]]) -> str:
+        name = self.write([])
+        with open(name, "wb") as f:
+            pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _REDUCE
+            block: list[tuple[int, Row | None]] = []
+            for pair in pairs:
+                block.append(pair)
+                if len(block) >= _BLOCK:
+                    pickler.dump(block)
+                    pickler.clear_memo()
+                    block = []
+            if block:
+                pickler.dump(block)
         return name
 
     def read(self, name: str) -> list[Row]:
@@ -311,7 +401,7 @@ class _FileRows:
             if batch.spilled is not None and batch.by_local_time and fixed:
                 # in order already, and no time out of range: read at the merge
                 to_utc = to_utc_of(clock, set())
-                runs._runs.append(_Run(scanned.kind, scanned.path, to_utc, spilled=batch.spilled))
+                runs._runs.append(_Run(scanned.kind, scanned.path, to_utc, spilled=batch.spilled, count=batch.count))
                 count += batch.count
                 continue
             if batch.spilled is not None:
@@ -334,7 +424,7 @@ class _FileRows:
             else:
                 order = sorted(range(len(built)), key=lambda i: sort_key(built[i]))
                 name = spool.write([rows[i] for i in order])
-                runs._runs.append(_Run(scanned.kind, scanned.path, to_utc, spilled=name))
+                runs._runs.append(_Run(scanned.kind, scanned.path, to_utc, spilled=name, count=len(built)))
         return count
 
 

@@ -86,6 +86,38 @@ def test_spilled_runs_give_the_events_held_in_memory_in_every_format(
         monkeypatch.undo()
 
 
+@pytest.mark.parametrize("fan_in", [2, 3, 16])
+def test_runs_merged_down_to_the_fan_in_give_the_same_events(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch, fan_in: int
+) -> None:
+    """Many spilled runs are merged into longer ones first, so that the final merge holds a
+    block of at most FAN_IN runs (memory flat in the input's size); the order is unchanged."""
+    held = load_events(inputs, tz={"*": parse_tz("-05:00")})
+    expected = {fmt: _write(held, fmt) for fmt in FORMATS}
+    monkeypatch.setattr(spool, "_BLOCK", 3)
+    monkeypatch.setattr(spool, "FAN_IN", fan_in)
+    real = spool.EventRuns.merge_down
+    seen: list[tuple[int, int]] = []
+
+    def merge_down(self, s, fan_in=None):  # type: ignore[no-untyped-def]
+        before = len(self._runs)
+        real(self, s, spool.FAN_IN)
+        seen.append((before, len(self._runs)))
+
+    monkeypatch.setattr(spool.EventRuns, "merge_down", merge_down)
+    # many small ranges: a batch, and so a run, per range
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "RANGE_MIN", 2048)
+    monkeypatch.setattr(parallel, "RANGE_MAX", 2048)
+    with stream_events(inputs, tz={"*": parse_tz("-05:00")}, jobs=2, run_events=5) as spooled:
+        ((before, after),) = seen
+        assert before > fan_in and after <= fan_in
+        assert len(spooled.events) == len(held.events)
+        for fmt in FORMATS:
+            assert _write(spooled, fmt) == expected[fmt], fmt
+        assert list(spooled.events) == list(held.events)
+
+
 def test_json_is_what_json_dump_of_the_whole_document_writes(inputs: list[str]) -> None:
     held = load_events(inputs)
     offsets = {i.path: i.clock.label for i in held.inputs}
