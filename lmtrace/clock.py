@@ -15,7 +15,8 @@ import enum
 import fnmatch
 import os
 import re
-import statistics
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -211,35 +212,57 @@ def _delta(local: datetime, utc: datetime) -> float:
 def clock_from_deltas(deltas: Sequence[float]) -> FileClock:
     """`infer_clock` from the (local - UTC) differences, in seconds."""
     lo_ok, hi_ok = PLAUSIBLE
-    good = [d for d in deltas if lo_ok <= d < hi_ok]
-    bad = len(deltas) - len(good)
+    # one pass, no list of the deltas: `lmtrace events` hands in an array of
+    # millions of them (a float object each would cost 4 times the array)
+    n_good, lo, hi, worst = 0, math.inf, -math.inf, None
+    for d in deltas:
+        if lo_ok <= d < hi_ok:
+            n_good += 1
+            lo, hi = min(lo, d), max(hi, d)
+        elif worst is None or abs(d) > abs(worst):
+            worst = d
+    bad = len(deltas) - n_good
     notes: list[str] = []
     if bad:
-        worst = max((d for d in deltas if not lo_ok <= d < hi_ok), key=abs)
+        assert worst is not None
         notes.append(
             f"{bad} of {len(deltas)} event{'s' if len(deltas) != 1 else ''} left out of the UTC offset "
             f"inference: log time minus the event's own time ({_span(worst)}"
             f"{' at worst' if bad > 1 else ''}) is beyond any real UTC offset (-12:00 to +14:00)"
         )
-    if not good:
+    if not n_good:
         if bad:
             notes.append("assumed UTC; give the offset with --tz")
         return FileClock(tz=timezone.utc, source=OffsetSource.ASSUMED, warning="; ".join(notes) or None)
-    median = statistics.median_low(good)
+    median = _median_low(deltas, n_good)
     off = round(median / QUANTUM) * QUANTUM
-    if max(good) - min(good) >= JUMP:
-        lo = format_offset(timedelta(seconds=round(min(good) / QUANTUM) * QUANTUM))
-        hi = format_offset(timedelta(seconds=round(max(good) / QUANTUM) * QUANTUM))
+    if hi - lo >= JUMP:
+        lo_label = format_offset(timedelta(seconds=round(lo / QUANTUM) * QUANTUM))
+        hi_label = format_offset(timedelta(seconds=round(hi / QUANTUM) * QUANTUM))
         notes.append(
-            f"offsets from UTC in this file range from {lo} to {hi}: a DST change or a re-zoned host? "
+            f"offsets from UTC in this file range from {lo_label} to {hi_label}: a DST change or a re-zoned host? "
             f"the median was used; give the host's IANA zone with --tz (e.g. --tz Europe/Paris)"
         )
     return FileClock(
         tz=timezone(timedelta(seconds=off)),
         source=OffsetSource.INFERRED,
-        samples=len(good),
+        samples=n_good,
         warning="; ".join(notes) or None,
     )
+
+
+def _median_low(deltas: Sequence[float], n_good: int) -> float:
+    """statistics.median_low of the plausible deltas, exactly, without a
+    sorted copy of them all: count them by millisecond, then sort only the
+    millisecond the median falls in."""
+    lo_ok, hi_ok = PLAUSIBLE
+    counts = Counter(math.floor(d * 1000) for d in deltas if lo_ok <= d < hi_ok)
+    rank = (n_good - 1) // 2
+    for ms in sorted(counts):
+        if rank < counts[ms]:
+            return sorted(d for d in deltas if lo_ok <= d < hi_ok and math.floor(d * 1000) == ms)[rank]
+        rank -= counts[ms]
+    raise AssertionError("median beyond the counts")
 
 
 #: a line without a UTC time of its own (zenopenstack's): local time, event type, id, instance
