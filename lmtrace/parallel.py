@@ -321,18 +321,23 @@ def scan_pieces(
     full: bool = True,
     jobs: int | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    on_plan: Callable[[list[LogKind | None]], None] | None = None,
 ) -> Iterator[Piece]:
     """`scan_files` in bounded pieces: for each path in order, the rows of
     each range of at most about RANGE_MIN bytes (line numbers final), then
     the file's `ScannedFile` with no rows. Plain files are cut into ranges
     even on one job, so that no more than a range's rows are held at once
-    (a compressed file or a pipe is one piece)."""
+    (a compressed file or a pipe is one piece). `on_plan` gets each path's
+    kind once all are opened and sniffed, before any piece (None: a pipe or
+    stdin, whose kind is known only as it is read)."""
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if kind is not None and not isinstance(kind, LogKind):
         check_file_specs("--kind", kind, [[p] for p in paths])
     keep = len(paths) <= MAX_OPEN
     with contextlib.ExitStack() as files:
         plans = _plan(paths, kind, keep, files)
+        if on_plan is not None:
+            on_plan([k if inp is not None else None for _, inp, k in plans])
         yield from _scan_pieces(plans, full, jobs, on_bytes, split=True)
 
 
