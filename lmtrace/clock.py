@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import math
 import os
 import re
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
