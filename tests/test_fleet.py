@@ -268,7 +268,7 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_the_result(clouds: Path) -> N
     assert fleet.clouds[0].report == local
     # the progress counts the events the scan tasks read, once each despite the rerun
     reading = [p.events for p in seen if p.stage == "reading" and p.bytes_total]
-    assert reading == sorted(reading) and 0 < reading[0] < reading[-1]
+    assert reading == sorted(reading) and reading[0] < reading[-1]  # the first may come before any count
     assert reading[-1] == sum(i.events for i in local.inputs) > 0
     assert [p.events for p in seen if p.stage.startswith("judging")] == [reading[-1]]
 
