@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import click
 
@@ -53,6 +53,27 @@ def progress_display(*, quiet: bool) -> Iterator[OnProgress | None]:
 
     with progress_bar(sys.stderr) as on_progress:
         yield on_progress
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handler_map_options(f: F) -> F:
+    """--zenpack and --handler-map, as analyze and timeline take them."""
+    f = click.option(
+        "--handler-map",
+        "handler_map_path",
+        type=click.Path(dir_okay=False),
+        help="Read the handler map from a ZenPack events.py (read statically, never run) or a TOML "
+        "file of event_type = \"handler\"; replaces --zenpack.",
+    )(f)
+    return click.option(
+        "--zenpack",
+        type=click.Choice(sorted(BUILTIN_MAPS)),
+        default=None,
+        help="Built-in handler map: which ZenPack's events.py Zenoss runs. Default: the one of the ZenPack "
+        f"generation the inputs show (osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}).",
+    )(f)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,20 +145,7 @@ def events(
 @cli.command()
 @input_options
 @format_option("text", html=True)
-@click.option(
-    "--zenpack",
-    type=click.Choice(sorted(BUILTIN_MAPS)),
-    default=None,
-    help="Built-in handler map: which ZenPack's events.py Zenoss runs. Default: the one of the ZenPack "
-    f"generation the inputs show (osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}).",
-)
-@click.option(
-    "--handler-map",
-    "handler_map_path",
-    type=click.Path(dir_okay=False),
-    help="Read the handler map from a ZenPack events.py (read statically, never run) or a TOML "
-    "file of event_type = \"handler\"; replaces --zenpack.",
-)
+@handler_map_options
 @click.option(
     "--since",
     help="Only migrations still running at or after this time (their span overlaps the range): absolute "
@@ -279,20 +287,7 @@ def analyze(
 @cli.command(cls=TimelineCommand)
 @input_options
 @format_option("text")
-@click.option(
-    "--zenpack",
-    type=click.Choice(sorted(BUILTIN_MAPS)),
-    default=None,
-    help="Built-in handler map: which ZenPack's events.py Zenoss runs. Default: the one of the ZenPack "
-    f"generation the inputs show (osi-3.x for zenopenstack or publisher logs, else {DEFAULT_MAP}).",
-)
-@click.option(
-    "--handler-map",
-    "handler_map_path",
-    type=click.Path(dir_okay=False),
-    help="Read the handler map from a ZenPack events.py (read statically, never run) or a TOML "
-    "file of event_type = \"handler\"; replaces --zenpack.",
-)
+@handler_map_options
 @click.option("--request", help="The migration's request id (or an abort/force-complete request attached to it).")
 @click.option("--instance", help="Every migration of this instance (id or name).")
 @guarded

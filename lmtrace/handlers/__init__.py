@@ -23,26 +23,8 @@ a TOML file::
     "compute.instance.live_migration.post.dest.end" = "instance_update"
     "compute.instance.live_migration._post.end" = ""
 
-An events.py is Python 2 (`except Exception, e:`), so it is read statically:
-`tokenize` (which works at token level and tolerates Python 2) finds the
-top-level `MAPPERS = {` (the name in every version of the ZenPack) or,
-failing that, the one top-level dict that looks like an event mapping, and a
-small parser reads just that literal. The file is never imported or run.
-Grammar of the literal::
-
-    dict    := "{" (entry ("," entry)* ","?)? "}"
-    entry   := key ":" value
-    key     := STRING+                              adjacent literals concatenate
-    value   := handler | "(" handler "," handler ","? ")"      (id_func, handler)
-    handler := "None" | NAME ("." NAME)*
-
-Which handlers write the host is read from the same file: a top-level
-function writes it when its body names `set_host_name`, or uses a top-level
-function or variable that does (`_apply_instance_traits` names it in its
-trait map; in 2014 `_apply_traits` read it from `TRAITMAPS`). That errs
-towards "writes", as a shared trait table makes every user of it a writer.
-A handler the file imports keeps what the built-in maps know of it; any
-other unknown handler is assumed to write the host (`HandlerMap.is_assumed`).
+An events.py is Python 2, so it is read statically, never imported or run:
+lmtrace.handlers.eventspy says how, with the grammar of the literal it reads.
 
 The package, one module per thing: `handlermap` (the `HandlerMap` type),
 `builtin` (the built-in maps), `tomlmap` (the TOML reader), `eventspy` and
