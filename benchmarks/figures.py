@@ -26,6 +26,9 @@ GOAL_MBPS = 150.0
 GOAL_LNAV = 1.0
 GOAL_GREP = 4.0
 GOAL_MEM_MB = 300.0
+#: "both cores busy on the dense pair (CPU time ≈ 2 × wall)": CPU ÷ wall of `--jobs 0`, as a share
+#: of the usable cores (2 cores: >= 1.8)
+GOAL_BUSY = 0.9
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -73,6 +76,7 @@ class Result:
     lnav_match: Series | None = None
     lnav_capture: Series | None = None
     checks: list[str] = field(default_factory=list)
+    same_bytes: bool | None = None  # the --jobs 0 report equals the --jobs 1 report
 
 
 def _f(x: float | None, fmt: str = "{:.2f}") -> str:
@@ -235,6 +239,17 @@ def _goals(results: list[Result]) -> list[str]:
         x = _ratio(r.lnav_match.med("wall") if r.lnav_match else None, r.parallel.med("wall"))
         rows.append((f"{name}: lnav (regexp_match, collector.log) ÷ lmtrace (`--jobs 0`, both)",
                      _f(x), f">= {GOAL_LNAV:g}", None if x is None else x >= GOAL_LNAV))
+    if d:
+        w, cpu = d.parallel.med("wall"), d.parallel.med("cpu")
+        busy = cpu / w if cpu is not None and w else None
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        rows.append((f"dense: cores busy, `--jobs 0` CPU s ÷ wall s ({cores} cores)", _f(busy),
+                     f">= {GOAL_BUSY * cores:.1f}", None if busy is None else busy >= GOAL_BUSY * cores))
+    same = [r for r in results if r.same_bytes is not None]
+    if same:
+        rows.append(("`--jobs 0` report byte-identical to `--jobs 1`, every input",
+                     f"{sum(bool(r.same_bytes) for r in same)}/{len(same)}", "all",
+                     all(r.same_bytes for r in same)))
     nz = by.get("noise")
     if nz:
         x = _ratio(nz.parallel.med("wall"), nz.grep.med("wall"))

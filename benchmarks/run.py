@@ -157,6 +157,7 @@ def _checks(res: Result, out1: Path, out0: Path, grep_counts: tuple[int, int],
     man = inp.manifest
     notes: list[str] = []
     same = _sha(out1) == _sha(out0)
+    res.same_bytes = same
     notes.append(f"--jobs 0 report {'identical to' if same else 'DIFFERS FROM'} --jobs 1")
     expected = {m["instance_id"]: m["expected"]["osi-2.x"]["verdict"] for m in man["migrations"]}
     got = 0
