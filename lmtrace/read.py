@@ -275,9 +275,13 @@ def iter_chunks(
     pending = b""
     skipping = False  # inside a cut line: drop bytes up to its newline
     hole = False  # the pending line started with more NULs than max_line
+    # a stream that can read whole lines at once (lmtrace.opened.PRead):
+    # no line is then split between reads and joined again (a copy)
+    whole = getattr(stream, "read_lines", None)
     while True:
         try:
-            block = stream.read(chunk_size)
+            block = whole(chunk_size) if whole is not None and not pending and not skipping else b""
+            block = block or stream.read(chunk_size)
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
             if on_damage is None:
                 raise InputError(f"{path or 'input'}: cannot read: {e}") from e

@@ -59,3 +59,35 @@ def test_scanners_count_what_the_reader_would(chunk_size: int) -> None:
         # the reader numbers the chunks as it does when it counts them itself
         alone = [c.first_line for c in iter_chunks(io.BytesIO(data), chunk_size=chunk_size)]
         assert firsts == alone, name
+
+
+@pytest.mark.parametrize("chunk_size", [100 << 10, 200 << 10])
+def test_whole_line_reads_give_the_same_lines(tmp_path: Path, chunk_size: int) -> None:
+    """PRead.read_lines: chunks end at a newline without joining a line's
+    head and tail; lines longer than the probe, a last line with no newline
+    and a file that shrank go through `read` as before."""
+    import os
+    import random
+
+    from lmtrace.opened import PROBE, PRead
+
+    rnd = random.Random(7)
+    lines = [b"x" * rnd.choice([0, 5, 80, 3000, PROBE + 17, 3 * PROBE]) for _ in range(120)]
+    data = b"\n".join(lines) + b"\nno newline at the end"
+    p = tmp_path / "f.log"
+    p.write_bytes(data)
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        plain = list(iter_chunks(io.BytesIO(data), chunk_size=chunk_size))  # type: ignore[arg-type]
+        whole = list(iter_chunks(PRead(fd, 0, len(data)), chunk_size=chunk_size))  # type: ignore[arg-type]
+        assert b"".join(c.data for c in whole) == b"".join(c.data for c in plain)
+        assert all(c.data.endswith(b"\n") for c in whole[:-1])
+        assert [(c.first_line, c.offset) for c in whole][:1] == [(1, 0)]
+        for a, b in zip(whole, whole[1:]):
+            assert (b.first_line, b.offset) == (a.first_line + a.lines, a.offset + len(a.data))
+        # the file shrank after it was opened: read as far as it goes, and told
+        shrunk = PRead(fd, 0, len(data) + (1 << 20))
+        got = b"".join(c.data for c in iter_chunks(shrunk, chunk_size=chunk_size))  # type: ignore[arg-type]
+        assert got == data and shrunk.short == len(data)
+    finally:
+        os.close(fd)
