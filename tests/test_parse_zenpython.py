@@ -466,7 +466,8 @@ def test_lean_reads_only_top_level_keys(text: str, changes: dict[str, Any]) -> N
 # Values that tempt a regex: quotes, escapes, braces, fake keys.
 _TEXT = st.text(max_size=10) | st.sampled_from(
     ["req-1", "it's", 'say "hi"', "a\\b", "caf\xe9", "\U0001f600", "'eventKey': u'fake', 'x",
-     "{'device': u'fake'}", "}", "', 'device': '"]
+     "{'device': u'fake'}", "}", "', 'device': '", "[{u'version': 4, u'label': u'net'}]",
+     "<Trait: host_name 1 fake>", "a > b <Trait: ", "x\" 'y"]
 )  # fmt: skip
 _SCALAR = (
     st.none()
