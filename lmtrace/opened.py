@@ -57,6 +57,10 @@ class OpenedInput:
     packed: bool
 
 
+#: how far back from the end of a read `PRead.read_lines` looks for a newline
+PROBE = 64 << 10
+
+
 class PRead:
     """Bytes `start` to `end` of a descriptor, read with os.pread (which
     moves no shared offset: forked workers read one descriptor at once).
@@ -80,6 +84,21 @@ class PRead:
             self.short = self.pos
         self.pos += len(data)
         return data
+
+    def read_lines(self, n: int) -> bytes:
+        """The next bytes up to the last newline among the next `n`: whole
+        lines, read at once, so that the reader need not join a line's
+        head and tail (lmtrace.read.iter_chunks). b"" when that newline is
+        not in the last PROBE bytes of them, or the end is near: then
+        `read`, which notices a file that shrank."""
+        at = self.pos + n - PROBE
+        if self._end - self.pos <= n or at <= self.pos:
+            return b""
+        probe = os.pread(self._fd, PROBE, at)
+        cut = probe.rfind(b"\n")
+        if cut < 0 or len(probe) < PROBE:
+            return b""
+        return self.read(at + cut + 1 - self.pos)
 
     def seek(self, pos: int, whence: int = 0) -> int:
         self.pos = pos if whence == 0 else self.pos + pos if whence == 1 else self._end + pos

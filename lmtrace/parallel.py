@@ -45,7 +45,7 @@ from .opened import (
 from .parse import make_scanner, sniff_kind
 from .parse.rows import Row, event_row
 from .ranges import cut_ranges
-from .read import STDIN, Chunk, is_blank, iter_chunks, open_input, read_once, unpad
+from .read import STDIN, Chunk, NewlinesFed, is_blank, iter_chunks, open_input, read_once, unpad
 from .scanned import Assembly, Part, ScannedFile
 
 __all__ = [
@@ -136,9 +136,9 @@ def scan_range(
                 f"(after {at} bytes unpacked): {e}"
             )
 
-    chunks = iter_chunks(stream, path=path, offset=start, on_damage=on_damage)  # type: ignore[arg-type]
+    chunks = iter_chunks(stream, path=path, offset=start, on_damage=on_damage, counted=(fed := NewlinesFed()))  # type: ignore[arg-type]
     # a range that a later one follows ends where a log line starts
-    part = _scan_chunks(chunks, path, kind, full, on_bytes, at_end=end is None)
+    part = _scan_chunks(chunks, path, kind, full, on_bytes, at_end=end is None, fed=fed)
     short = raw.short if isinstance(raw, PRead) else None
     return dataclasses.replace(part, short=short, damage=damage[0] if damage else None)
 
@@ -155,12 +155,12 @@ def _scan_once(
         damage.append(f"compressed data damaged or cut short after {at} bytes unpacked: {e}")
 
     try:
-        chunks = iter_chunks(Salvage(stream), path=path, on_damage=on_damage)  # type: ignore[arg-type]
+        chunks = iter_chunks(Salvage(stream), path=path, on_damage=on_damage, counted=(fed := NewlinesFed()))  # type: ignore[arg-type]
         first = next(chunks, None)
         if kind is None:
             kind = sniff_kind(path, first)
         both = itertools.chain([first] if first is not None else [], chunks)
-        part = _scan_chunks(both, path, kind, full, on_bytes)
+        part = _scan_chunks(both, path, kind, full, on_bytes, fed=fed)
     finally:
         if path != STDIN:
             stream.close()
@@ -183,6 +183,7 @@ def _scan_chunks(
     on_bytes: Callable[[int], None] | None,
     *,
     at_end: bool = True,
+    fed: NewlinesFed | None = None,
 ) -> Part:
     scanner = make_scanner(kind, path, full=full)
     feed = getattr(scanner, "feed_rows", None)
@@ -193,7 +194,6 @@ def _scan_chunks(
     padded = 0
     blank = True
     for raw in chunks:
-        total += raw.lines
         nbytes += len(raw.data)
         chunk = unpad(raw)
         padded += chunk.padded
@@ -201,6 +201,8 @@ def _scan_chunks(
         scanner.tally.count_chunk(kind, chunk.data)
         recs = feed(chunk) if feed is not None else scanner.feed(chunk)
         _collect(recs, rows, bad, feed is None)
+        # counted once, by the scanner as it numbered its records, if it did
+        total += (fed or NewlinesFed()).lines(raw, getattr(scanner, "last_newlines", -1))
         if on_bytes is not None:
             on_bytes(len(raw.data))
     finish = getattr(scanner, "finish_rows", None)

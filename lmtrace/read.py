@@ -26,6 +26,7 @@ from .errors import InputError
 
 __all__ = [
     "Chunk",
+    "NewlinesFed",
     "STDIN",
     "expand_paths",
     "is_blank",
@@ -254,10 +255,17 @@ def iter_chunks(
     first_line: int = 1,
     offset: int = 0,
     on_damage: Callable[[int, BaseException], None] | None = None,
+    counted: Callable[[bytes], int] | None = None,
 ) -> Iterator[Chunk]:
     """Read a stream as chunks of whole lines (see `Chunk`). `first_line`
     and `offset` number a stream that starts inside a file (a worker's
     range: see lmtrace.parallel).
+
+    `counted`, when given, tells the newlines of a chunk's data once the
+    consumer has taken the chunk (a scanner counts them anyway as it
+    numbers the lines of its records: see `NewlinesFed`); the chunks then
+    come without `newlines`, and no pass over the bytes is made here to
+    count them.
 
     A read that fails (damaged compressed data, an I/O error) is an
     InputError; with `on_damage`, it is instead passed to `on_damage`
@@ -267,9 +275,13 @@ def iter_chunks(
     pending = b""
     skipping = False  # inside a cut line: drop bytes up to its newline
     hole = False  # the pending line started with more NULs than max_line
+    # a stream that can read whole lines at once (lmtrace.opened.PRead):
+    # no line is then split between reads and joined again (a copy)
+    whole = getattr(stream, "read_lines", None)
     while True:
         try:
-            block = stream.read(chunk_size)
+            block = whole(chunk_size) if whole is not None and not pending and not skipping else b""
+            block = block or stream.read(chunk_size)
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
             if on_damage is None:
                 raise InputError(f"{path or 'input'}: cannot read: {e}") from e
@@ -293,10 +305,14 @@ def iter_chunks(
             else:
                 data = block if cut + 1 == len(block) else block[: cut + 1]
             pending = block[cut + 1 :]
-            # counted once here; scanners and line totals reuse it (a pass
-            # over the bytes is a good part of the time on a noisy log)
-            nl = data.count(b"\n")
-            yield Chunk(data, line, offset, newlines=nl, padded=_hole(hole, data))
+            # counted once: here, or by the consumer (`counted`); a pass over
+            # the bytes is a good part of the time on a noisy log
+            if counted is None:
+                nl = data.count(b"\n")
+                yield Chunk(data, line, offset, newlines=nl, padded=_hole(hole, data))
+            else:
+                yield Chunk(data, line, offset, padded=_hole(hole, data))
+                nl = counted(data)
             hole = False
             line += nl
             offset += len(data)
@@ -322,6 +338,29 @@ def iter_chunks(
             pending = buf
     if pending or hole:
         yield Chunk(pending, line, offset, padded=_hole(hole, pending))
+
+
+class NewlinesFed:
+    """The newlines of the chunk a scanner was just fed, as it counted them
+    (its `last_newlines`; -1: it did not), for `iter_chunks(counted=...)`:
+    `fed` is set after each feed, and read back once."""
+
+    __slots__ = ("fed",)
+
+    def __init__(self) -> None:
+        self.fed = -1
+
+    def __call__(self, data: bytes) -> int:
+        n, self.fed = self.fed, -1
+        return n if n >= 0 else data.count(b"\n")
+
+    def lines(self, chunk: Chunk, counted: int) -> int:
+        """The lines of `chunk`, just fed to a scanner that counted `counted`
+        newlines in it (-1: it did not; `unpad` keeps every newline); its
+        newlines are kept for the reader."""
+        n = chunk.newlines if chunk.newlines >= 0 else counted if counted >= 0 else chunk.data.count(b"\n")
+        self.fed = n
+        return n + (0 if not chunk.data or chunk.data.endswith(b"\n") else 1)
 
 
 def _hole(hole: bool, data: bytes) -> int:

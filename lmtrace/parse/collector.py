@@ -118,6 +118,8 @@ class CollectorScanner:
         self.parsed_lines = 0
         self.malformed_lines = 0
         self.tally = SkipTally()
+        #: newlines of the chunk last fed, counted on the way (lmtrace.read.NewlinesFed)
+        self.last_newlines = -1
         # one str object per distinct type/host/...: less memory, and
         # pickle sends a repeated object once
         seen: dict[str, str] = {}
@@ -166,6 +168,8 @@ class CollectorScanner:
                     self.parsed_lines += 1
                 out.extend(records)
             pos = find(MARKER, end)
+        # the rest of the chunk's newlines: the chunk is counted once, here
+        self.last_newlines = line - chunk.first_line + data.count(b"\n", counted_to)
         return out
 
     # -- one line -------------------------------------------------------------

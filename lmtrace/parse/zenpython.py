@@ -109,7 +109,6 @@ _NEEDLES = (
 
 _LETTERS = (b"Qq", b"Dd", b"Ee")
 
-
 _STATUSES = (Status.QUEUED, Status.DISCARDED, Status.DROPPED)
 
 
@@ -144,9 +143,7 @@ _MILLIS = {b"%03d" % ms: timedelta(milliseconds=ms) for ms in range(1000)}  # no
 
 _LOGGER = logger_of(LogKind.ZENPYTHON)
 
-
 _OPEN_BRACE = 0x7B
-
 
 _CLOSE_BRACE = 0x7D
 
@@ -192,6 +189,7 @@ class ZenpythonScanner:
         self.parsed_lines = 0
         self.malformed_lines = 0
         self.tally = SkipTally()
+        self.last_newlines = -1  # of the chunk last fed (lmtrace.read.NewlinesFed)
         self._open: _Open | None = None
         self._second: tuple[bytes, datetime | None] = (b"", None)
 
@@ -231,6 +229,8 @@ class ZenpythonScanner:
             for j, f in enumerate(nexts):
                 if 0 <= f < pos:
                     nexts[j] = data.find(_NEEDLES[j], pos)
+        # the newlines before `pos` are counted (`line`), the rest here; -1: a last line with no newline
+        self.last_newlines = line - chunk.first_line + data.count(b"\n", pos) if data.endswith(b"\n") else -1
         return out
 
     def finish_rows(self, *, at_end: bool = True) -> list[Row | Malformed]:
@@ -248,7 +248,7 @@ class ZenpythonScanner:
         """Read the record whose marker starts at `ms` on the line at `start`;
         return the next line start and its number."""
         data = chunk.data
-        end = data.find(b"\n", ms)
+        end = data.find(b"\n", max(ms, start))  # ms < start: the needle starts its line
         if end < 0:
             end = nxt = len(data)
         else:
