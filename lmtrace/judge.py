@@ -155,22 +155,27 @@ _STATUS_TEXT = {s: s.value for s in Status}
 MAPPED_IN_LOG = "(mapped in zenopenstack's log)"
 
 
+_Key = tuple[datetime, int, str, int, int]
+
+
 def _firing(
     o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool, handler: str | None
-) -> Firing | None:
-    """`handler`: the map's handler for its type (`hmap.handler_for`)."""
+) -> tuple[_Key, Firing] | None:
+    """The firing with the order Zenoss applied it in (`Occurrence.apply_key`);
+    `handler`: the map's handler for its type (`hmap.handler_for`)."""
     mapped = o.queued is not None and o.queued.status is Status.MAPPED
     if mapped and handler is None:
         handler = MAPPED_IN_LOG  # the log shows the handler fired: it wins over the map
     if handler is None or reached not in FIRES:
         return None
     e = o.queued if o.queued is not None else o.any
-    return _new_firing(
+    key = o.apply_key()
+    return key, _new_firing(
         o.event_type,
         handler,
         # host: a Mapped line shows the host written: its ObjectMap's set_host_name
         e.host_name if mapped else o.host_name,
-        o.apply_key()[0],  # time
+        key[0],  # time
         context,
         hmap.writes_host(handler),
         hmap.is_assumed(handler),  # assumed
@@ -260,11 +265,11 @@ def judge(
     start, end = group.start, group.end
     # each firing with the order Zenoss applied it in (Occurrence.apply_key:
     # rcvtime when queued, else the collector's log time, line, place in line)
-    keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
+    keyed: list[tuple[_Key, Firing]] = []
     for o, p, h in zip(occs, phases, handlers):
-        if (f := _firing(o, p.reached, hmap, context=False, handler=h)) is not None:
-            keyed.append((o.apply_key(), f))
-    after_keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
+        if (kf := _firing(o, p.reached, hmap, context=False, handler=h)) is not None:
+            keyed.append(kf)
+    after_keyed: list[tuple[_Key, Firing]] = []
     window: list[ContextReport] = []
     tail = end + CONTEXT_TAIL
     # context is in time order: start at the window, stop after the first
@@ -276,10 +281,11 @@ def judge(
         h = hmap.handler_for(o.event_type)
         if inside:
             window.append(_context_report(o, r, h))
-        f = _firing(o, r, hmap, context=True, handler=h)
-        if f is None:
+        kf = _firing(o, r, hmap, context=True, handler=h)
+        if kf is None:
             continue
-        (keyed if inside else after_keyed).append((o.apply_key(), f))
+        (keyed if inside else after_keyed).append(kf)
+        f = kf[1]
         if not inside and f.writes_host and f.host is not None:
             break
     keyed.sort(key=lambda kf: kf[0])
