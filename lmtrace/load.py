@@ -17,8 +17,8 @@ from .clock import (
     FileClock,
     JoinIndex,
     check_file_specs,
+    clock_from_deltas,
     given_clock,
-    infer_clock,
     join_keys,
     joined_clock,
     tz_for,
@@ -26,7 +26,7 @@ from .clock import (
 from .errors import UsageError
 from .events import Event, LineCounts, LogKind, Malformed, Source
 from .parallel import KindSpec, ScannedFile, kind_for, scan_files
-from .parse.rows import LOCAL_TIME, Row, build_events, row_time
+from .parse.rows import GENERATED, LOCAL_TIME, RCVTIME, Row, build_events
 from .progress import OnProgress, Progress
 from .read import STDIN, expand_paths
 
@@ -339,13 +339,20 @@ def _foreign_times(
 def _clock_for(rows: Sequence[Row], forced: tzinfo | None) -> FileClock:
     if forced is not None:
         return given_clock(forced)
-    pairs = []
-    for r in rows:
-        local = r[LOCAL_TIME]
-        utc = row_time(r)
-        if local is not None and utc is not None:
-            pairs.append((local, utc))
-    return infer_clock(pairs)
+    # = infer_clock((local, row_time(r)) for each row with both): the same
+    # deltas, in the same order, at half the cost (no pair, no call per row)
+    utc, en, eu = timezone.utc, _EPOCH_NAIVE, _EPOCH
+    return clock_from_deltas(
+        [
+            ((local - en) - (t - eu) if t.tzinfo is utc else local - t.replace(tzinfo=None)).total_seconds()
+            for r in rows
+            if (local := r[LOCAL_TIME]) is not None
+            and (t := r[GENERATED] if r[GENERATED] is not None else r[RCVTIME]) is not None
+        ]
+    )
+
+
+_EPOCH_NAIVE = datetime(1970, 1, 1)
 
 
 def to_utc_of(clock: FileClock, out_of_range: set[datetime]) -> Callable[[datetime], datetime]:

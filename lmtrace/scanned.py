@@ -38,6 +38,10 @@ class ScannedFile:
     padded: int = 0
     #: another ZenPack's queued events: (local time, rcvtime), for coverage
     foreign_queued: tuple[tuple[datetime | None, datetime | None], ...] = ()
+    #: event records read on the hot path (full=False), and those of them read
+    #: by the full repr reader as the fast one could not prove them exact
+    records: int = 0
+    full_reads: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,8 @@ class Assembly:
             damaged=bool(damage) or short is not None,
             padded=padded,
             foreign_queued=tuple(self._tally.foreign_queued),
+            records=self._tally.records,
+            full_reads=self._tally.full_reads,
         )
 
 

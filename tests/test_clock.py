@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from array import array
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lmtrace.clock import OffsetSource, infer_clock, parse_tz
+from lmtrace.clock import OffsetSource, clock_from_deltas, infer_clock, parse_tz
 from lmtrace.errors import UsageError
 
 UTC = timezone.utc
@@ -96,3 +99,17 @@ def test_a_file_spec_that_matches_no_input_is_a_usage_error() -> None:
         check_file_specs("--tz", {"colector.log": timezone.utc}, inputs)
     with pytest.raises(UsageError, match="FILE is empty"):
         check_file_specs("--kind", {"": "collector"}, inputs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=-200_000, max_value=200_000, allow_nan=False)
+        | st.sampled_from([3600.0, -3600.0, 28800.0, 28800.001, 1e9, -1e9, 50_400.0, -43_200.0]),
+        max_size=40,
+    )
+)
+def test_deltas_in_a_list_or_an_array_give_the_same_clock(deltas: list[float]) -> None:
+    # a list takes the path that copies the plausible deltas and sorts them;
+    # an array (lmtrace events' spool) the one-pass path that counts by millisecond
+    assert clock_from_deltas(deltas) == clock_from_deltas(array("d", deltas))

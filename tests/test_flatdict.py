@@ -205,3 +205,15 @@ def test_a_remembered_shape_answers_as_the_grammar_does(tokens: list[str]) -> No
     skeleton = "".join(tokens)
     for variant in (skeleton, skeleton.replace("1", "9"), skeleton.replace("7", "3")):
         assert flatdict._flat(variant) == (flatdict._SKELETON.fullmatch(variant) is not None), variant
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["'", '"', "\n", "u", "a", ", ", "{", "}", ": "]), max_size=16))
+def test_one_double_quoted_string_is_marked_as_the_loop_marks_it(tokens: list[str]) -> None:
+    # the shortcut for the usual one double-quoted string (trait_fixed_ips)
+    # against the general loop, on texts that put quotes of both kinds and
+    # line breaks everywhere: double quotes inside '...' strings, unclosed ones
+    from lmtrace.parse import flatdict
+
+    text = "".join(tokens)
+    assert flatdict._without_double_quoted(text) == flatdict._double_quoted_marked(text), text

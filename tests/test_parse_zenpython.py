@@ -466,7 +466,8 @@ def test_lean_reads_only_top_level_keys(text: str, changes: dict[str, Any]) -> N
 # Values that tempt a regex: quotes, escapes, braces, fake keys.
 _TEXT = st.text(max_size=10) | st.sampled_from(
     ["req-1", "it's", 'say "hi"', "a\\b", "caf\xe9", "\U0001f600", "'eventKey': u'fake', 'x",
-     "{'device': u'fake'}", "}", "', 'device': '"]
+     "{'device': u'fake'}", "}", "', 'device': '", "[{u'version': 4, u'label': u'net'}]",
+     "<Trait: host_name 1 fake>", "a > b <Trait: ", "x\" 'y"]
 )  # fmt: skip
 _SCALAR = (
     st.none()
@@ -726,3 +727,23 @@ def test_the_zenpacks_own_event_data(realdata: Path, tmp_path: Path, style: str)
         assert {t.name: t.dtype for t in e.traits} == {k: _DTYPES[type(v)] for k, v in traits.items()}
     if style == "pprint":
         assert full.lines.total > 51  # some dicts did span several lines
+
+
+def test_records_the_lean_path_leaves_to_the_full_reader_are_counted(tmp_path: Path) -> None:
+    from lmtrace.parallel import scan_files
+
+    flat = Q + "{'eventClassKey': u'openstack|compute.instance.update', 'eventKey': u'e%d', 'rcvtime': 1.5}\n"
+    # read exactly by the regex tier: a nested dict, an escaped quote
+    nested = Q + "{'eventClassKey': u'openstack|a.b', 'eventKey': u'n', 'trait_x': {'eventKey': u'fake'}}\n"
+    escaped = Q + "{'eventClassKey': u'openstack|a.b', 'eventKey': u'it\\'s', 'rcvtime': 2}\n"
+    # left to the full reader: a key seen twice, a wanted value that is a list
+    twice = Q + "{'eventClassKey': u'openstack|a.b', 'eventKey': u'a', 'eventKey': u'b'}\n"
+    listed = Q + "{'eventClassKey': u'openstack|a.b', 'eventKey': u'l', 'device': [1]}\n"
+    path = tmp_path / "zenpython.log"
+    path.write_text("".join(flat % i for i in range(5)) + nested + escaped + twice + listed)
+    for jobs in (1, 2):
+        (lean,) = scan_files([str(path)], full=False, jobs=jobs)
+        assert (lean.records, lean.full_reads) == (9, 2)
+        assert [r[5] for r in lean.rows] == ["e0", "e1", "e2", "e3", "e4", "n", "it's", "b", "l"]
+    (full,) = scan_files([str(path)], full=True, jobs=1)
+    assert (full.records, full.full_reads) == (0, 0)  # counted on the hot path only

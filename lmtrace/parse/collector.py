@@ -194,10 +194,14 @@ class CollectorScanner:
         body = payload[1:-2]
         if not body.strip():
             return []  # an empty batch carries no event: skipped, not ours
+        if not self.full:
+            self.tally.records += 1
         try:
             if body.startswith("<Event: "):
                 events = self._model_events(body, source, local_time)
             elif body.startswith("{"):
+                if not self.full:
+                    self.tally.full_reads += 1
                 events = self._dict_events(body, source, local_time)
             else:
                 return [self._bad(source, "events list holds neither <Event: …> nor {…}", text)]

@@ -62,7 +62,9 @@ def flat_fields(text: str, wanted: Set[str]) -> dict[str, Any] | None:
     if not len(parts) & 1:  # an odd number of quotes: a string left open
         return None
     skeleton = "''".join(parts[0::2])
-    if skeleton.count("\n") != plain.count("\n") or not _flat(skeleton):
+    # (a string spanning lines: the skeleton lost a line break; memchr first, as
+    # most dicts are one line)
+    if ("\n" in plain and skeleton.count("\n") != plain.count("\n")) or not _flat(skeleton):
         return None
     found: dict[str, Any] = {}
     for j in range(1, len(parts), 2):
@@ -140,6 +142,16 @@ def _flat(skeleton: str) -> bool:
 def _without_double_quoted(text: str) -> str | None:
     """`text` with each double-quoted string (prefix kept) replaced by the
     mark `_DQ`; None when one does not end on its line."""
+    pieces = text.split('"')
+    if len(pieces) == 3 and not pieces[0].count("'") & 1:
+        # one double-quoted string, not inside a '...' one: what the loop
+        # below gives, with two calls instead of nine
+        return None if "\n" in pieces[1] else f"{pieces[0]}{_DQ}{pieces[2]}"
+    return _double_quoted_marked(text)
+
+
+def _double_quoted_marked(text: str) -> str | None:
+    """`_without_double_quoted`, one string at a time."""
     out: list[str] = []
     a = 0
     d = text.find('"')

@@ -63,6 +63,11 @@ class SkipTally:
     record_lines: int = 0
     #: another ZenPack's queued events: (the line's local time, rcvtime UTC)
     foreign_queued: list[tuple[datetime | None, datetime | None]] = field(default_factory=list)
+    #: not skips: the event records the scan read on its hot path (full=False),
+    #: and those of them its fast reader could not prove exact, read by the
+    #: full repr reader (lmtrace.parse.pyrepr) instead: for the benchmark
+    records: int = 0
+    full_reads: int = 0
 
     def count_chunk(self, kind: LogKind, data: bytes) -> None:
         """Blank lines and the logger's lines of one chunk of whole lines."""
@@ -95,6 +100,8 @@ class SkipTally:
         self.logger_lines += other.logger_lines
         self.record_lines += other.record_lines
         self.foreign_queued.extend(other.foreign_queued)
+        self.records += other.records
+        self.full_reads += other.full_reads
 
 
 def breakdown(skipped: int, tally: SkipTally) -> tuple[tuple[str, int], ...]:

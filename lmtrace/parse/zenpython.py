@@ -55,15 +55,14 @@ and events of other ZenPacks (eventClassKey not `openstack|...`). A line
 that carries a marker is never skipped unless it is another ZenPack's
 event; NULs, a BOM or control bytes before its timestamp are passed over.
 
-With `full=False` (the hot path) only the fields above are read, by targeted
-regexes, not the whole dict. A key counts only where the event dict's own
-keys stand: one inside a nested dict (`'trait_ports': [{'device': ...}]`) is
-passed over, and one inside a string, a key seen twice, a value that is not
-a plain literal, braces or quotes that do not balance, or text after the
-closing `}` send the record to the full reader, so that both paths give the
-same Event or Malformed. Other garbage in a dict that balances (a call such
-as `datetime.datetime(...)` in a field the lean path does not read) goes
-unnoticed there, where full mode reports it.
+With `full=False` (the hot path) only the fields above are read (lmtrace.parse.flatdict,
+then targeted regexes), not the whole dict. A key counts only where the event dict's own
+keys stand: one inside a nested dict (`'trait_ports': [{'device': ...}]`) is passed
+over, and what the lean path cannot prove exact (a key inside a string or seen twice, a
+value that is not a plain literal, unbalanced braces or quotes, text after the closing
+`}`) goes to the full reader, counted in `tally.full_reads`: both paths give the same
+Event or Malformed (but for garbage such as a call in a field the lean path does not
+read, which it does not see).
 
 An unreadable record (cut off, unterminated, truncated) whose text plainly
 names another ZenPack's eventClassKey is skipped, not malformed, like that
@@ -403,8 +402,9 @@ class ZenpythonScanner:
         traits: tuple[Trait, ...] = ()
         if self.full:
             fields = None
-        elif fields is None:
-            fields = lean_fields(text)
+        elif fields is None and (fields := lean_fields(text)) is None:
+            self.tally.full_reads += 1
+        self.tally.records += not self.full
         if fields is None:
             try:
                 value = parse(text)
