@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from .events import Event, LogKind, Status
@@ -53,73 +53,86 @@ COVERAGE_MARGIN = timedelta(minutes=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-@dataclass(slots=True, eq=False)
 class Occurrence:
     """One event as it went through the pipeline: what the collector logged,
-    what zenpython queued, and whether zenpython then dropped it."""
+    what zenpython queued, and whether zenpython then dropped it.
 
-    collector: Event | None = None
-    queued: Event | None = None  # queued, or (zenopenstack) mapped: it arrived
-    dropped: Event | None = None  # discarded, dropped, or (zenopenstack) unprocessed
-    failed: Event | None = None  # the HTTP publisher failed to post it (3.x/4.x path)
+    Its facts (`event_type`, `phase`, `time`, the ids and names: each the
+    first sighting's that has it, collector first) are plain attributes,
+    worked out once when a sighting is set (`__init__`, `_attach`): the
+    analysis reads them ~15 times per event."""
 
-    @property
-    def any(self) -> Event:
-        e = self.collector or self.queued or self.dropped
+    __slots__ = (
+        "collector", "queued", "dropped", "failed",
+        "any", "event_type", "phase", "event_id", "request_id", "instance_id",
+        "host_name", "display_name", "device", "generated", "time",
+    )
+
+    any: Event
+    event_type: str
+    phase: PhaseInfo | None
+    event_id: str | None
+    request_id: str | None
+    instance_id: str | None
+    host_name: str | None
+    display_name: str | None
+    device: str | None
+    generated: datetime | None
+    time: datetime
+
+    def __init__(
+        self,
+        collector: Event | None = None,
+        queued: Event | None = None,  # queued, or (zenopenstack) mapped: it arrived
+        dropped: Event | None = None,  # discarded, dropped, or (zenopenstack) unprocessed
+        failed: Event | None = None,  # the HTTP publisher failed to post it (3.x/4.x path)
+    ) -> None:
+        self.collector = collector
+        self.queued = queued
+        self.dropped = dropped
+        self.failed = failed
+        if collector is not None or queued is not None or dropped is not None:
+            self._derive()
+
+    def __repr__(self) -> str:
+        return f"Occurrence(collector={self.collector!r}, queued={self.queued!r}, dropped={self.dropped!r}, failed={self.failed!r})"
+
+    def _derive(self) -> None:
+        """Work out the facts from the sightings, collector first."""
+        c, q, d = self.collector, self.queued, self.dropped
+        e = c or q or d
         assert e is not None
-        return e
+        self.any = e
+        self.event_type = e.event_type
+        self.phase = classify(e.event_type)
+        self.event_id = e.event_id
+        self.request_id = e.request_id
+        self.instance_id = e.instance_id
+        self.host_name = e.host_name
+        self.display_name = e.display_name
+        self.device = e.device
+        self.generated = c.generated if c is not None else None
+        for x in (q, d):
+            if x is not None and x is not e:
+                self._fill(x)
+        self.time = self._time()
 
-    def _first(self, attr: str) -> str | None:
-        # the analysis asks these a few times per event: plain code, no loop
-        c = self.collector
-        if c is not None:
-            v = getattr(c, attr)
-            if v is not None:
-                return v  # type: ignore[no-any-return]
-        q = self.queued
-        if q is not None:
-            v = getattr(q, attr)
-            if v is not None:
-                return v  # type: ignore[no-any-return]
-        d = self.dropped
-        return None if d is None else getattr(d, attr)
+    def _fill(self, x: Event) -> None:
+        """Take from `x`, a sighting ranked after those held, what they lack."""
+        if self.event_id is None:
+            self.event_id = x.event_id
+        if self.request_id is None:
+            self.request_id = x.request_id
+        if self.instance_id is None:
+            self.instance_id = x.instance_id
+        if self.host_name is None:
+            self.host_name = x.host_name
+        if self.display_name is None:
+            self.display_name = x.display_name
+        if self.device is None:
+            self.device = x.device
 
-    @property
-    def event_type(self) -> str:
-        e = self.collector or self.queued or self.dropped
-        assert e is not None
-        return e.event_type
-
-    @property
-    def event_id(self) -> str | None:
-        return self._first("event_id")
-
-    @property
-    def request_id(self) -> str | None:
-        return self._first("request_id")
-
-    @property
-    def instance_id(self) -> str | None:
-        return self._first("instance_id")
-
-    @property
-    def host_name(self) -> str | None:
-        return self._first("host_name")
-
-    @property
-    def display_name(self) -> str | None:
-        return self._first("display_name")
-
-    @property
-    def device(self) -> str | None:
-        return self._first("device")
-
-    @property
-    def generated(self) -> datetime | None:
-        return self.collector.generated if self.collector is not None else None
-
-    @property
-    def time(self) -> datetime:
+    def _time(self) -> datetime:
         """A phase's time: its `generated` (collector, UTC); for a phase seen
         only in zenpython, its `rcvtime`."""
         if self.collector is not None and self.collector.generated is not None:
@@ -130,12 +143,6 @@ class Occurrence:
             if e is not None and e.logged_at is not None:
                 return e.logged_at
         return self.any.logged_at or _EPOCH
-
-    @property
-    def phase(self) -> PhaseInfo | None:
-        e = self.collector or self.queued or self.dropped
-        assert e is not None
-        return classify(e.event_type)
 
     def apply_key(self) -> tuple[datetime, int, str, int, int]:
         """The order Zenoss applies handlers in: zenpython's rcvtime (then
@@ -251,10 +258,18 @@ def _join_loose(loose: list[Event], occs: list[Occurrence], by_id: dict[str, Occ
 
 def _attach(o: Occurrence, e: Event) -> None:
     if e.status in ARRIVED:
-        if o.queued is None:
-            o.queued = e
+        if o.queued is not None:
+            return
+        o.queued = e
     elif o.dropped is None:
         o.dropped = e
+    else:
+        return
+    if o.collector is not None:  # ranked first: only the gaps and the time can change
+        o._fill(e)
+        o.time = o._time()
+    else:
+        o._derive()
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +283,11 @@ class Coverage:
     """When zenpython's debug log was listening (see the module docstring)."""
 
     stretches: tuple[Stretch, ...]
+    #: each stretch's start, for `covers` (asked once per event judged)
+    _starts: list[datetime] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", [s.start for s in self.stretches])
 
     @property
     def gaps(self) -> tuple[Stretch, ...]:
@@ -276,16 +296,19 @@ class Coverage:
 
     def covers(self, t: datetime) -> bool:
         """Inside a stretch, at least one minute before its end."""
-        i = bisect.bisect_right([s.start for s in self.stretches], t) - 1
+        i = bisect.bisect_right(self._starts, t) - 1
         return i >= 0 and t <= self.stretches[i].end - COVERAGE_MARGIN
 
 
 def coverage_of(times: Iterable[datetime]) -> Coverage:
     ts = sorted(times)
     stretches: list[Stretch] = []
-    for t in ts:
-        if stretches and t - stretches[-1].end <= COVERAGE_GAP:
-            stretches[-1] = Stretch(stretches[-1].start, t)
-        else:
-            stretches.append(Stretch(t, t))
+    if ts:
+        start = end = ts[0]
+        for t in ts:
+            if t - end > COVERAGE_GAP:
+                stretches.append(Stretch(start, end))
+                start = t
+            end = t
+        stretches.append(Stretch(start, end))
     return Coverage(tuple(stretches))

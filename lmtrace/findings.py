@@ -6,9 +6,12 @@ lmtrace.render.fields spells their stable field names.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from .correlate import Coverage
 from .load import InputSummary
@@ -29,7 +32,28 @@ __all__ = [
     "Sighting",
     "Summary",
     "Verdict",
+    "maker",
 ]
+
+_T = TypeVar("_T")
+
+
+def maker(cls: type[_T]) -> Callable[..., _T]:
+    """A positional constructor of the frozen slotted dataclass `cls`: its
+    fields in declaration order, every one given. It sets the slots directly
+    (~1.1 µs for six fields) where the generated `__init__` parses keywords
+    and calls `object.__setattr__` per field (~2.9 µs): the judge builds
+    a few of these per event. The object is the same (equal, frozen)."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    if getattr(cls, "__post_init__", None) is not None or set(getattr(cls, "__slots__", ())) != set(names):
+        return lambda *values: cls(**dict(zip(names, values, strict=True)))
+    ns: dict[str, Any] = {f"_s{i}": getattr(cls, n).__set__ for i, n in enumerate(names)}
+    ns["_new"], ns["_cls"] = object.__new__, cls
+    args = ", ".join(f"a{i}" for i in range(len(names)))
+    body = "".join(f"    _s{i}(o, a{i})\n" for i in range(len(names)))
+    exec(f"def make({args}):\n    o = _new(_cls)\n{body}    return o\n", ns)
+    made: Callable[..., _T] = ns["make"]
+    return made
 
 
 class Outcome(str, enum.Enum):

@@ -79,6 +79,10 @@ class Group:
         return min(abs(x - t) for x in self.times)
 
 
+def _time_of(o: Occurrence) -> datetime:
+    return o.time
+
+
 def _joins(o: Occurrence) -> Joins:
     assert o.phase is not None
     return o.phase.spec.joins
@@ -122,7 +126,11 @@ def group_migrations(
     placed). Occurrences of other event types are ignored. `earlier_hosts`:
     per instance, the latest (time, host) of events no longer given
     (lmtrace.watch forgets old events), for the instance's previous host."""
-    phased = sorted((o for o in occurrences if o.phase is not None), key=lambda o: o.time)
+    phased = sorted((o for o in occurrences if o.phase is not None), key=_time_of)
+    # each pass reads the occurrences of one way of joining, in time order
+    by_joins: dict[Joins, list[Occurrence]] = {j: [] for j in Joins}
+    for o in phased:
+        by_joins[_joins(o)].append(o)
     groups: list[Group] = []
     by_request: dict[tuple[str, str], Group] = {}
     by_instance: dict[tuple[str, str | None], list[Group]] = defaultdict(list)
@@ -149,14 +157,14 @@ def group_migrations(
         target.add(o)
 
     # 1. the operation's own calls, by request id
-    for o in phased:
+    for o in by_joins[Joins.REQUEST]:
         rid = o.request_id
-        if rid is None or _joins(o) is not Joins.REQUEST:
+        if rid is None:
             continue
         (placed(o) or new(o, rid)).add(o)
     # 2. no request id: the same instance's nearest operation within 10 minutes
-    for o in phased:
-        if o.request_id is not None or _joins(o) is not Joins.REQUEST:
+    for o in by_joins[Joins.REQUEST]:
+        if o.request_id is not None:
             continue
         target = None
         for g in by_instance.get((_op(o).name, o.instance_id), ()):
@@ -167,9 +175,7 @@ def group_migrations(
                 target = g
         (target or new(o, None)).add(o)
     # 3. abort / force-complete: to the operation open at their time, or near
-    for o in phased:
-        if _joins(o) is not Joins.OPEN_OR_NEAR:
-            continue
+    for o in by_joins[Joins.OPEN_OR_NEAR]:
         if (known := placed(o)) is not None:
             known.add(o)  # a second event of a call already placed
             continue
@@ -188,9 +194,7 @@ def group_migrations(
         else:
             attach(o, target)
     # 4. resize confirm / revert: the latest one begun before, whatever the gap
-    for o in phased:
-        if _joins(o) is not Joins.LATEST:
-            continue
+    for o in by_joins[Joins.LATEST]:
         if (known := placed(o)) is not None:
             known.add(o)
             continue
@@ -202,9 +206,7 @@ def group_migrations(
         else:
             new(o, o.request_id).add(o)
     # 5. shelve_offload: the next unshelve, whatever the gap; none, no operation
-    for o in phased:
-        if _joins(o) is not Joins.NEXT:
-            continue
+    for o in by_joins[Joins.NEXT]:
         if (known := placed(o)) is not None:
             known.add(o)
             continue

@@ -24,6 +24,7 @@ from .findings import (
     Reached,
     Sighting,
     Verdict,
+    maker,
 )
 from .grouping import Group
 from .handlers import HandlerMap
@@ -83,6 +84,23 @@ def _mapped_phases(hmap: HandlerMap, op: Operation) -> frozenset[str]:
     return _MAPPED[key][1]
 
 
+_OP_FACTS: dict[tuple[int, bool], tuple[Operation, str, str, tuple[str, ...]]] = {}
+
+
+def _op_facts(op: Operation, reverted: bool) -> tuple[str, str, tuple[str, ...]]:
+    """The event type that proves the operation's move (or its revert), that
+    phase's short name, and the operation's final phases: the same for
+    every operation of a kind (keyed by id: hashing an Operation hashes its
+    whole table row)."""
+    hit = _OP_FACTS.get((id(op), reverted))
+    if hit is None or hit[0] is not op:
+        proof_type = (op.revert_type if reverted else None) or op.proof_type
+        proof_info = classify(proof_type)
+        assert proof_info is not None
+        hit = _OP_FACTS[(id(op), reverted)] = (op, proof_type, proof_info.name, op.final_names)
+    return hit[1:]
+
+
 def _log_end_near(coverage: Coverage | None, end: datetime | None) -> datetime | None:
     """The end of the zenpython stretch holding `end` when it comes less than
     a minute later (zenpython stopped listening, or the excerpt stops)."""
@@ -113,17 +131,20 @@ def reached_of(
     return Reached.WOULD
 
 
+# positional constructors (findings.maker): fields in declaration order
+_new_sighting = maker(Sighting)
+_new_phase = maker(PhaseReport)
+_new_context = maker(ContextReport)
+_new_firing = maker(Firing)
+_new_migration = maker(MigrationReport)
+
+
 def _sighting(e: Event | None) -> Sighting | None:
     if e is None:
         return None
-    return Sighting(
-        path=e.source.path,
-        line=e.source.line,
-        at=e.logged_at,
-        local_time=e.local_time,
-        rcvtime=e.rcvtime,
-        status=_STATUS_TEXT[e.status],
-    )
+    src = e.source
+    # path, line, at, local_time, rcvtime, status
+    return _new_sighting(src.path, src.line, e.logged_at, e.local_time, e.rcvtime, _STATUS_TEXT[e.status])
 
 
 # Enum.value is a descriptor call; a Sighting is built for every sighting
@@ -134,26 +155,33 @@ _STATUS_TEXT = {s: s.value for s in Status}
 MAPPED_IN_LOG = "(mapped in zenopenstack's log)"
 
 
-def _firing(o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool) -> Firing | None:
-    handler = hmap.handler_for(o.event_type)
+_Key = tuple[datetime, int, str, int, int]
+
+
+def _firing(
+    o: Occurrence, reached: Reached, hmap: HandlerMap, *, context: bool, handler: str | None
+) -> tuple[_Key, Firing] | None:
+    """The firing with the order Zenoss applied it in (`Occurrence.apply_key`);
+    `handler`: the map's handler for its type (`hmap.handler_for`)."""
     mapped = o.queued is not None and o.queued.status is Status.MAPPED
     if mapped and handler is None:
         handler = MAPPED_IN_LOG  # the log shows the handler fired: it wins over the map
     if handler is None or reached not in FIRES:
         return None
     e = o.queued if o.queued is not None else o.any
-    return Firing(
-        event_type=o.event_type,
-        handler=handler,
-        # a Mapped line shows the host written: its ObjectMap's set_host_name
-        host=e.host_name if mapped else o.host_name,
-        time=o.apply_key()[0],
-        context=context,
-        writes_host=hmap.writes_host(handler),
-        assumed=hmap.is_assumed(handler),
-        reached=reached,
-        path=e.source.path,
-        line=e.source.line,
+    key = o.apply_key()
+    return key, _new_firing(
+        o.event_type,
+        handler,
+        # host: a Mapped line shows the host written: its ObjectMap's set_host_name
+        e.host_name if mapped else o.host_name,
+        key[0],  # time
+        context,
+        hmap.writes_host(handler),
+        hmap.is_assumed(handler),  # assumed
+        reached,
+        e.source.path,
+        e.source.line,
     )
 
 
@@ -199,26 +227,30 @@ def judge(
     occurrences in time order (compute.instance.update, power, ...)."""
     occs = group.occurrences
     phases = []
+    handlers = []  # each phase's handler in the map
     for o in occs:
         ph = o.phase
         assert ph is not None
         r = reached_of(o, coverage, zos, hmap)
+        handler = hmap.handler_for(o.event_type)
+        handlers.append(handler)
+        lost_by = o.failed or o.dropped
         phases.append(
-            PhaseReport(
-                event_type=o.event_type,
-                phase=ph.name,
-                event_id=o.event_id,
-                side=ph.side,
-                host_name=o.host_name,
-                generated=o.generated,
-                time=o.time,
-                collector=_sighting(o.collector),
-                zenpython=_sighting(o.queued),
-                dropped=_sighting(o.dropped),
-                reached=r,
-                handler=hmap.handler_for(o.event_type),
-                request_id=o.request_id,
-                cause=cause_of(o.failed or o.dropped),
+            _new_phase(  # PhaseReport's fields in order
+                o.event_type,
+                ph.name,  # phase
+                o.event_id,
+                ph.side,
+                o.host_name,
+                o.generated,
+                o.time,
+                _sighting(o.collector),
+                _sighting(o.queued),  # zenpython
+                _sighting(o.dropped),
+                r,  # reached
+                handler,
+                o.request_id,
+                None if lost_by is None else cause_of(lost_by),
             )
         )
     dest_phases = [(o, p) for o, p in zip(occs, phases) if p.side is Side.DESTINATION and p.host_name]
@@ -233,11 +265,11 @@ def judge(
     start, end = group.start, group.end
     # each firing with the order Zenoss applied it in (Occurrence.apply_key:
     # rcvtime when queued, else the collector's log time, line, place in line)
-    keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
-    for o, p in zip(occs, phases):
-        if (f := _firing(o, p.reached, hmap, context=False)) is not None:
-            keyed.append((o.apply_key(), f))
-    after_keyed: list[tuple[tuple[datetime, int, str, int, int], Firing]] = []
+    keyed: list[tuple[_Key, Firing]] = []
+    for o, p, h in zip(occs, phases, handlers):
+        if (kf := _firing(o, p.reached, hmap, context=False, handler=h)) is not None:
+            keyed.append(kf)
+    after_keyed: list[tuple[_Key, Firing]] = []
     window: list[ContextReport] = []
     tail = end + CONTEXT_TAIL
     # context is in time order: start at the window, stop after the first
@@ -246,12 +278,14 @@ def judge(
         o = context[i]
         inside = o.time <= tail
         r = reached_of(o, coverage, zos, hmap)
+        h = hmap.handler_for(o.event_type)
         if inside:
-            window.append(_context_report(o, r, hmap))
-        f = _firing(o, r, hmap, context=True)
-        if f is None:
+            window.append(_context_report(o, r, h))
+        kf = _firing(o, r, hmap, context=True, handler=h)
+        if kf is None:
             continue
-        (keyed if inside else after_keyed).append((o.apply_key(), f))
+        (keyed if inside else after_keyed).append(kf)
+        f = kf[1]
         if not inside and f.writes_host and f.host is not None:
             break
     keyed.sort(key=lambda kf: kf[0])
@@ -264,9 +298,7 @@ def judge(
     # the right final host: the target, or the source for a reverted resize
     reverted = outcome is Outcome.REVERTED
     expected = source_host if reverted else dest_host
-    proof_type = (op.revert_type if reverted else None) or op.proof_type
-    proof_info = classify(proof_type)
-    assert proof_info is not None
+    proof_type, proof_name, final_names = _op_facts(op, reverted)
     dest_handler = hmap.handler_for(proof_type)
     # the first host-writing firing after the window, when it wrote the right host
     first_after = next((f for f in after if f.writes_host and f.host is not None), None)
@@ -289,9 +321,9 @@ def judge(
         absent_mapped=_absent_mapped(hmap, op, phases),
         log_ends=_log_end_near(coverage, end),
         noun=op.noun,
-        proof=proof_info.name,
+        proof=proof_name,
         proof_type=proof_type,
-        final_names=op.final_names,
+        final_names=final_names,
         reverted=reverted,
         target=dest_host,
         source_wrote_last=_source_wrote_last(firings, occs),
@@ -327,45 +359,46 @@ def judge(
             f"not {writers[-1].host}"
         )
     first_dest = next((p.phase for p in phases if dest_host and p.host_name == dest_host), None)
-    return MigrationReport(
-        request_id=group.request_id,
-        instance_id=group.instance_id or next((o.instance_id for o in occs if o.instance_id), None),
-        display_name=next((o.display_name for o in occs if o.display_name), None),
-        source_host=source_host,
-        destination_host=dest_host,
-        outcome=outcome,
-        verdict=verdict,
-        reason=reason,
-        recommendation=rec,
-        lost_phases=tuple(p.phase for p in lost),
-        corrected_by=corrected,
-        phases=tuple(phases),
-        handlers=tuple(firings),
-        first_destination_phase=first_dest,
-        proof_phase=proof[-1][1].phase if proof else None,
-        start=start,
-        end=end,
-        would=facts.would,
-        attached_requests=tuple(group.attached_requests),
-        order_sensitive=facts.order_sensitive,
-        device=next((o.device for o in occs if o.device), None),
-        context=tuple(window),
-        operation=op.name,
-        expected_host=expected,
-        released_host=released_host,
+    return _new_migration(  # MigrationReport's fields in order
+        group.request_id,
+        group.instance_id or next((o.instance_id for o in occs if o.instance_id), None),
+        next((o.display_name for o in occs if o.display_name), None),  # display_name
+        source_host,
+        dest_host,  # destination_host
+        outcome,
+        verdict,
+        reason,
+        rec,  # recommendation
+        tuple(p.phase for p in lost),  # lost_phases
+        corrected,  # corrected_by
+        tuple(phases),
+        tuple(firings),  # handlers
+        first_dest,  # first_destination_phase
+        proof[-1][1].phase if proof else None,  # proof_phase
+        start,
+        end,
+        facts.would,
+        tuple(group.attached_requests),
+        (),  # overlaps: named by judgeall
+        facts.order_sensitive,
+        next((o.device for o in occs if o.device), None),  # device
+        tuple(window),  # context
+        op.name,  # operation
+        expected,  # expected_host
+        released_host,
     )
 
 
-def _context_report(o: Occurrence, reached: Reached, hmap: HandlerMap) -> ContextReport:
-    return ContextReport(
-        event_type=o.event_type,
-        event_id=o.event_id,
-        host_name=o.host_name,
-        generated=o.generated,
-        time=o.time,
-        collector=_sighting(o.collector),
-        zenpython=_sighting(o.queued),
-        dropped=_sighting(o.dropped),
-        reached=reached,
-        handler=hmap.handler_for(o.event_type),
+def _context_report(o: Occurrence, reached: Reached, handler: str | None) -> ContextReport:
+    return _new_context(  # ContextReport's fields in order
+        o.event_type,
+        o.event_id,
+        o.host_name,
+        o.generated,
+        o.time,
+        _sighting(o.collector),
+        _sighting(o.queued),  # zenpython
+        _sighting(o.dropped),
+        reached,
+        handler,
     )

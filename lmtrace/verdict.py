@@ -11,7 +11,7 @@ gathered by lmtrace.judge.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .events import Status
@@ -73,10 +73,14 @@ class Facts:
     #: the last host-writing firing is a source-side phase's (domain.md, the
     #: 3.x/4.x path: stale with the destination unknown, not incomplete)
     source_wrote_last: bool = False
+    #: the host-writing firings that name a host, in order (the rules ask
+    #: for them several times: worked out once)
+    writers: tuple[Firing, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def writers(self) -> list[Firing]:
-        return [f for f in self.firings if f.writes_host and f.host is not None]
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "writers", tuple(f for f in self.firings if f.writes_host and f.host is not None)
+        )
 
     @property
     def order_sensitive(self) -> bool:
